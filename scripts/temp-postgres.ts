@@ -1,0 +1,27 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
+import { freePort } from './free-port';
+
+export interface TempPostgres {
+  database: EmbeddedDatabase;
+  /** URL of a fresh, empty database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway PostgreSQL cluster in a temporary folder, removed on stop. */
+export async function startTempPostgres(databaseName = 'scratch'): Promise<TempPostgres> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'account-api-pg-'));
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  await database.createDatabase(databaseName);
+  return {
+    database,
+    url: database.urlFor(databaseName),
+    async stop() {
+      await database.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { EmbeddedDatabase } from './embedded-postgres';
+import { ormConfig } from './orm-config';
+
+export const EMBEDDED_DATABASE_NAME = 'account';
+/** Key of the advisory lock that serialises migrations across instances. */
+const MIGRATION_LOCK_KEY = 4_242_017;
+
+export interface Database {
+  orm: MikroORM;
+  /** Present when this process started its own embedded PostgreSQL. */
+  embedded: EmbeddedDatabase | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL under DATA_DIR
+ * when there is none, and applies pending migrations.
+ */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    const pgLog = logger.child({ component: 'postgres' });
+    // Loaded only when needed: the package is ESM and jest's sandbox cannot load it.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
+    const started = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPgPort,
+      onLog: (line) => pgLog.debug(line),
+    });
+    embedded = started;
+    await started.createDatabase(EMBEDDED_DATABASE_NAME).catch(async (error: unknown) => {
+      await started.stop();
+      throw error;
+    });
+    url = started.urlFor(EMBEDDED_DATABASE_NAME);
+    logger.info(
+      { dataDir: config.dataDir, port: config.embeddedPgPort },
+      'embedded PostgreSQL started',
+    );
+  }
+  let orm: MikroORM | undefined;
+  try {
+    orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: config.db.poolMax }));
+    const applied = await migrate(orm, url);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  } catch (error) {
+    await orm?.close(true);
+    await embedded?.stop();
+    throw error;
+  }
+  const opened = orm;
+  return {
+    orm: opened,
+    embedded,
+    async close() {
+      await opened.close(true);
+      await embedded?.stop();
+    },
+  };
+}
+
+/**
+ * Applies pending migrations under a PostgreSQL advisory lock, so instances
+ * starting together against one database migrate it once, one at a time.
+ */
+export async function migrate(orm: MikroORM, url: string): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await orm.migrator.up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end(); // closing the session releases the lock
+  }
+}

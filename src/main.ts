@@ -1,0 +1,54 @@
+import { createApp, GRAPHQL_PATH, type App } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+
+/** Start-up only: configuration, the app, listening, and a clean shutdown. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+
+  const starting: Promise<App> = createApp(config, logger);
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'shutting down');
+      try {
+        const app = await starting.catch(() => undefined);
+        await app?.close();
+        logger.info('stopped');
+        process.exitCode = 0;
+      } catch (error) {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exitCode = 1;
+      }
+    })();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  const app = await starting;
+  if (stopping) return; // a signal arrived during start-up; shutdown closes the app
+
+  const address = await app.server.listen({ host: config.host, port: config.port });
+  const url = new URL(address);
+  if (config.host === 'localhost') url.hostname = 'localhost';
+  logger.info(
+    { url: `${url.origin}${GRAPHQL_PATH}` },
+    `GraphQL served at ${url.origin}${GRAPHQL_PATH}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Failed to start: ${message}\n`);
+  process.exit(1);
+});

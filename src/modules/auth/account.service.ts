@@ -1,0 +1,87 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, badInput, conflict, ErrorCode } from '../../common/errors';
+import { User } from '../users/user.entity';
+import type { AccessToken } from './access-token.entity';
+import type { AccessTokenService } from './access-token.service';
+import type { PasswordHasher } from './password-hasher';
+
+export interface IssuedToken {
+  token: string;
+  accessToken: AccessToken;
+  user: User;
+}
+
+export const PASSWORD_CHANGED = 'Password changed successfully';
+
+/** Emails are compared and stored trimmed and in lower case. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const invalidCredentials = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Email or password is incorrect.');
+
+export class AccountService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: AccessTokenService,
+  ) {}
+
+  async signUp(input: { email: string; password: string; name: string }): Promise<IssuedToken> {
+    const passwordHash = await this.hasher.hash(input.password);
+    const email = normaliseEmail(input.email);
+    const user = this.em.create(User, { email, passwordHash, name: input.name.trim() });
+    const issued = this.tokens.create(user, 'Sign-up token');
+    try {
+      await this.em.flush(); // one transaction: the user and their first token
+      return { ...issued, user };
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw conflict('An account with this email already exists.', 'email');
+      }
+      throw error;
+    }
+  }
+
+  /** Sign-in: exchanges an email and password for a new Bearer token. */
+  async createAccessToken(input: {
+    email: string;
+    password: string;
+    name?: string | null;
+  }): Promise<IssuedToken> {
+    const user = await this.em.findOne(
+      User,
+      { email: normaliseEmail(input.email) },
+      { populate: ['passwordHash'] },
+    );
+    if (!user) {
+      await this.hasher.verifyNothing(input.password);
+      throw invalidCredentials();
+    }
+    if (!(await this.hasher.verify(user.passwordHash, input.password))) throw invalidCredentials();
+    await this.rehashIfOutdated(user, input.password);
+    const issued = await this.tokens.issue(user, input.name?.trim() ?? 'Access token');
+    return { ...issued, user };
+  }
+
+  /** Existing tokens stay valid (documented behaviour of the Users API). */
+  async changePassword(
+    user: User,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void> {
+    await this.em.populate(user, ['passwordHash']);
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw badInput('currentPassword', 'Current password is incorrect.');
+    }
+    user.passwordHash = await this.hasher.hash(input.newPassword);
+    await this.em.flush();
+  }
+
+  private async rehashIfOutdated(user: User, password: string): Promise<void> {
+    if (!this.hasher.needsRehash(user.passwordHash)) return;
+    user.passwordHash = await this.hasher.hash(password);
+    await this.em.flush();
+  }
+}

@@ -1,0 +1,52 @@
+import { IsEmail, IsOptional, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { IsPassword, Limits, NotBlank } from '../../common/validation';
+
+@InputType()
+export class SignUpInput {
+  @Field(() => String)
+  @MaxLength(Limits.email)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email!: string;
+
+  @Field(() => String, {
+    description: 'At least 8 characters, with an uppercase letter A-Z and a digit 0-9.',
+  })
+  @IsPassword()
+  password!: string;
+
+  @Field(() => String, { description: 'Display name, 1-255 characters.' })
+  @MaxLength(Limits.name)
+  @NotBlank()
+  name!: string;
+}
+
+@InputType()
+export class CreateAccessTokenInput {
+  @Field(() => String)
+  @MaxLength(Limits.email)
+  email!: string;
+
+  @Field(() => String)
+  @MaxLength(Limits.password)
+  password!: string;
+
+  @Field(() => String, { nullable: true, description: 'A label to recognise the token by.' })
+  @IsOptional()
+  @MaxLength(Limits.tokenName)
+  @NotBlank()
+  name?: string | null;
+}
+
+@InputType()
+export class ChangePasswordInput {
+  @Field(() => String)
+  @MaxLength(Limits.password)
+  currentPassword!: string;
+
+  @Field(() => String, {
+    description: 'At least 8 characters, with an uppercase letter A-Z and a digit 0-9.',
+  })
+  @IsPassword()
+  newPassword!: string;
+}

@@ -1,0 +1,18 @@
+/** The password rules of SPEC, in one place for both faces. */
+export const PASSWORD_MIN_LENGTH = 8;
+/** Long enough for passphrases, short enough that hashing stays bounded. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** Each rule that `password` breaks, as a sentence naming `field`. */
+export function passwordPolicyViolations(field: string, password: string): string[] {
+  const problems: string[] = [];
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH)
+    problems.push(`${field} must be at least ${PASSWORD_MIN_LENGTH} characters long`);
+  if (length > PASSWORD_MAX_LENGTH)
+    problems.push(`${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`);
+  if (!/[A-Z]/.test(password))
+    problems.push(`${field} must contain at least one uppercase letter (A-Z)`);
+  if (!/[0-9]/.test(password)) problems.push(`${field} must contain at least one digit (0-9)`);
+  return problems;
+}

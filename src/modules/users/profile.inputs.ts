@@ -1,0 +1,35 @@
+import { IsOptional, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { IsHttpUrl, Limits, NotBlank } from '../../common/validation';
+
+@InputType({
+  description: 'Partial update: an absent field stays as it is; null clears an optional field.',
+})
+export class UpdateProfileInput {
+  @Field(() => String, { nullable: true, description: '1-255 characters; cannot be cleared.' })
+  @IsOptional()
+  @MaxLength(Limits.name)
+  @NotBlank()
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(Limits.jobTitle)
+  jobTitle?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(Limits.bio)
+  bio?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'An http(s) URL of an image.' })
+  @IsOptional()
+  @MaxLength(Limits.url)
+  @IsHttpUrl()
+  avatarUrl?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(Limits.style)
+  preferredStyle?: string | null;
+}

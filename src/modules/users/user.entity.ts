@@ -1,0 +1,57 @@
+import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { newId } from '../../common/ids';
+import { TimestampedEntity } from '../../db/base.entity';
+
+export const PLANS = ['free', 'starter', 'growth'] as const;
+export type Plan = (typeof PLANS)[number];
+
+@Entity({ tableName: 'users' })
+// Emails are stored normalised (trimmed, lower case), so the unique index on
+// `email` is a case-insensitive uniqueness guarantee; the check keeps it so.
+@Check({ name: 'users_email_normalised', expression: 'email = lower(btrim(email))' })
+export class User extends TimestampedEntity<
+  | 'timezone'
+  | 'emailVerified'
+  | 'plan'
+  | 'jobTitle'
+  | 'bio'
+  | 'avatarUrl'
+  | 'preferredStyle'
+  | 'lastActiveAt'
+> {
+  @PrimaryKey({ type: 'text' })
+  id: string = newId('user');
+
+  @Property({ type: 'text', unique: 'users_email_unique' })
+  email!: string;
+
+  @Property({ type: 'text', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  jobTitle: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  bio: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  avatarUrl: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  preferredStyle: string | null = null;
+
+  @Property({ type: 'text', default: 'UTC' })
+  timezone: string = 'UTC';
+
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
+
+  @Enum({ items: () => [...PLANS], default: 'free' })
+  plan: Plan = 'free';
+
+  @Property({ type: 'datetime', nullable: true })
+  lastActiveAt: Date | null = null;
+}

@@ -1,0 +1,16 @@
+import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { Viewer } from './viewer.type';
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @Authorized()
+  @Query(() => Viewer, {
+    nullable: true,
+    description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
+  })
+  async viewer(@Ctx() ctx: Context): Promise<Viewer> {
+    const { user } = await ctx.auth.require();
+    return new Viewer(user);
+  }
+}

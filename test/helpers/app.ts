@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions: Record<string, unknown> }[];
+  /** The raw response text, to search for anything that must never appear. */
+  text: string;
+}
+
+export interface TestServer {
+  app: App;
+  /** Base URL of the running server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** A fresh EntityManager, to read what the database holds. */
+  em(): EntityManager;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResult<T>>;
+  close(): Promise<void>;
+}
+
+/** This worker's own database (see test/setup/global-setup.ts). */
+export function workerDatabaseUrl(): string {
+  const template = process.env['TEST_POSTGRES_URL'];
+  if (!template) throw new Error('TEST_POSTGRES_URL is not set: run the tests through jest');
+  return template.replace('{worker}', process.env['JEST_WORKER_ID'] ?? '1');
+}
+
+/** The real server on an ephemeral port, against this worker's PostgreSQL. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: workerDatabaseUrl(),
+    LOG_LEVEL: 'silent',
+    // Cheap hashes keep the suite fast; production cost is enforced by config.
+    SCRYPT_LOG_N: '4',
+    SCRYPT_MAX_CONCURRENCY: '4',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.server.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    em: () => app.database.orm.em.fork(),
+    async graphql<T>(query: string, variables?: Record<string, unknown>, token?: string) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      const body = JSON.parse(text) as Omit<GraphQLResult<T>, 'status' | 'headers' | 'text'>;
+      return { ...body, status: response.status, headers: response.headers, text };
+    },
+    close: () => app.close(),
+  };
+}

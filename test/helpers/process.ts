@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+export interface RunningServer {
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+}
+
+/**
+ * Runs the compiled server (`node dist/src/main.js`, what `npm start` runs)
+ * with the given environment and waits until its log says where it serves.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (output.includes('GraphQL served at')) resolve(true);
+        else setTimeout(check, 50);
+      };
+      check();
+    }),
+    exited.then(() => false),
+  ]);
+  if (!ready) throw new Error(`server did not start:\n${output}`);
+  return { child, output: () => output, exited };
+}
+
+/** Whether a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

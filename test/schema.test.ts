@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildGraphQLSchema, printGraphQLSchema } from '../src/graphql/schema';
+
+describe('schema.graphql', () => {
+  it('is what the resolvers generate (run `npm run schema:emit` when this fails)', async () => {
+    const committed = readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
+    expect(printGraphQLSchema(await buildGraphQLSchema())).toBe(committed);
+  });
+});

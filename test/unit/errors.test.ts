@@ -1,0 +1,114 @@
+import { GraphQLError } from 'graphql';
+import { AppError, ErrorCode, httpStatusOf } from '../../src/common/errors';
+import { fromRequestError, toPublicError } from '../../src/graphql/errors';
+import { describeForLog } from '../../src/graphql/plugins';
+
+describe('toPublicError', () => {
+  it('passes an AppError through with its field', () => {
+    expect(toPublicError(new AppError(ErrorCode.BAD_USER_INPUT, 'bad', { field: 'name' }))).toEqual(
+      {
+        code: 'BAD_USER_INPUT',
+        message: 'bad',
+        field: 'name',
+      },
+    );
+  });
+
+  it('hides anything unexpected behind a fixed message', () => {
+    const leak = new Error('insert into "users" ("password_hash") values (\'c2NyeXB0...\') - boom');
+    const pub = toPublicError(leak);
+    expect(pub.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(JSON.stringify(pub)).not.toMatch(/insert|password_hash|boom/);
+  });
+
+  it('reports an unreachable database as SERVICE_UNAVAILABLE', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    expect(toPublicError(refused)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 });
+  });
+
+  it('keeps an execution error from a library out of BAD_USER_INPUT', () => {
+    const scalar = new GraphQLError('Value is not a valid URL: ftp://x');
+    const located = new GraphQLError(scalar.message, { path: ['viewer'], originalError: scalar });
+    expect(toPublicError(located).code).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
+
+describe('fromRequestError', () => {
+  it.each([
+    [
+      'Variable "$input" got invalid value 123 at "input.password"; String cannot represent a non string value: 123',
+      'password',
+      'Invalid value for "input.password": String cannot represent a non string value.',
+    ],
+    [
+      'Variable "$input" got invalid value { secret: "s3cr3t" }; Field "secret" is not defined by type "SignUpInput".',
+      'secret',
+      'Invalid value for "$input": Field "secret" is not defined by type "SignUpInput".',
+    ],
+    [
+      'Variable "$input" got invalid value "x@" at "input.email"; Expected type "EmailAddress". Value is not a valid email address: x@',
+      'email',
+      'Invalid value for "input.email": Expected type "EmailAddress".',
+    ],
+    [
+      'Variable "$id" of required type "ID!" was not provided.',
+      'id',
+      'Variable "$id" of required type "ID!" was not provided.',
+    ],
+  ])('rebuilds %p without the submitted value', (message, field, expected) => {
+    expect(fromRequestError(message)).toEqual({ code: 'BAD_USER_INPUT', field, message: expected });
+  });
+
+  it('scrubs literals from validation messages', () => {
+    expect(fromRequestError('Expected value of type "String!", found 12345678.').message).toBe(
+      'Expected value of type "String!".',
+    );
+  });
+});
+
+describe('httpStatusOf', () => {
+  it('maps every code as SPEC says', () => {
+    expect(Object.values(ErrorCode).map((code) => [code, httpStatusOf(code)])).toEqual([
+      ['UNAUTHENTICATED', 401],
+      ['FORBIDDEN', 403],
+      ['NOT_FOUND', 404],
+      ['BAD_USER_INPUT', 400],
+      ['CONFLICT', 409],
+      ['PLAN_LIMIT_EXCEEDED', 403],
+      ['RATE_LIMITED', 429],
+      ['SERVICE_UNAVAILABLE', 503],
+      ['INTERNAL_SERVER_ERROR', 500],
+    ]);
+  });
+});
+
+describe('describeForLog', () => {
+  it('keeps the driver message and drops the SQL in front of it', () => {
+    const error = Object.assign(
+      new Error('update "users" set "password_hash" = \'abc\' - deadlock detected'),
+      {
+        code: '40P01',
+      },
+    );
+    expect(describeForLog(error)).toEqual({
+      name: 'Error',
+      code: '40P01',
+      message: 'deadlock detected',
+    });
+  });
+});
+
+describe('fromRequestError with a value that looks like its own message', () => {
+  it('splits at the known reason, so no part of the value leaks', () => {
+    const reason = 'String cannot represent a non string value: ["Pass; word1 at \\"input.x\\""]';
+    const message = `Variable "$input" got invalid value ["Pass; word1 at \\"input.x\\""] at "input.password"; ${reason}`;
+    const pub = fromRequestError(message, reason);
+    expect(pub).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'password',
+      message: 'Invalid value for "input.password": String cannot represent a non string value.',
+    });
+  });
+});
