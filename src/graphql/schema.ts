@@ -2,12 +2,33 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
+import { AccountResolver } from '../modules/account/account.resolver';
+import { ActivityResolver } from '../modules/activity/activity.resolver';
+import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
-import { ProfileResolver } from '../modules/users/profile.resolver';
+import { OnboardingResolver } from '../modules/onboarding/onboarding.resolver';
+import {
+  OrganizationResolver,
+  ViewerOrganizationsResolver,
+} from '../modules/organizations/organization.resolver';
+import { PlanResolver } from '../modules/plans/plan.resolver';
+import { ProfileFieldsResolver, ProfileResolver } from '../modules/users/profile.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
 import { authChecker } from './auth-checker';
 
-export const resolvers = [ViewerResolver, ProfileResolver, AuthResolver] as const;
+export const resolvers = [
+  ViewerResolver,
+  ProfileResolver,
+  ProfileFieldsResolver,
+  AuthResolver,
+  ApiKeyResolver,
+  OnboardingResolver,
+  ViewerOrganizationsResolver,
+  OrganizationResolver,
+  PlanResolver,
+  ActivityResolver,
+  AccountResolver,
+] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -18,6 +20,8 @@ export interface TestServer {
   url: string;
   /** A fresh EntityManager, to read what the database holds. */
   em(): EntityManager;
+  /** Runs SQL directly against the database (`?` placeholders). */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   graphql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -33,6 +37,31 @@ export function workerDatabaseUrl(): string {
   return template.replace('{worker}', process.env['JEST_WORKER_ID'] ?? '1');
 }
 
+/**
+ * A new, empty database on the test cluster, for a test that must see the
+ * whole database as its own (the server migrates it when it starts).
+ */
+export async function createScratchDatabase(): Promise<string> {
+  const name = `account_scratch_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({
+    connectionString: workerDatabaseUrl().replace(/\/[^/]+$/, '/postgres'),
+  });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return workerDatabaseUrl().replace(/\/[^/]+$/, `/${name}`);
+}
+
+/** The master key every test server of this run shares (see global setup). */
+export function testMasterKeys(): string {
+  const keys = process.env['TEST_MASTER_KEYS'];
+  if (!keys) throw new Error('TEST_MASTER_KEYS is not set: run the tests through jest');
+  return keys;
+}
+
 /** The real server on an ephemeral port, against this worker's PostgreSQL. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const config = loadConfig({
@@ -42,6 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     // Cheap hashes keep the suite fast; production cost is enforced by config.
     SCRYPT_LOG_N: '4',
     SCRYPT_MAX_CONCURRENCY: '4',
+    MASTER_KEYS: testMasterKeys(),
     ...env,
   });
   const app = await createApp(config);
@@ -52,6 +82,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     app,
     url,
     em: () => app.database.orm.em.fork(),
+    sql: (query, params = []) => app.database.orm.em.fork().execute(query, params),
     async graphql<T>(query: string, variables?: Record<string, unknown>, token?: string) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

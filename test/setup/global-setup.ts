@@ -7,6 +7,7 @@
  * Nothing here loads MikroORM: global setup runs in jest's parent process, and
  * MikroORM's global metadata storage must only ever live in the test sandbox.
  */
+import { randomBytes } from 'node:crypto';
 import { startTempPostgres, type TempPostgres } from '../../scripts/temp-postgres';
 
 declare global {
@@ -21,4 +22,6 @@ export default async function globalSetup(config: { maxWorkers: number }): Promi
   }
   // Workers are forked after global setup and inherit this environment.
   process.env['TEST_POSTGRES_URL'] = pg.database.urlFor('account_test_{worker}');
+  process.env['TEST_MASTER_KEYS'] =
+    `test-${Date.now().toString(36)}:${randomBytes(32).toString('base64')}`;
 }

@@ -19,16 +19,14 @@ export class AccessTokenService {
    * A new token for `user`, persisted with the next flush. The plaintext is
    * returned here once and never stored.
    */
-  create(user: User, name: string): { token: string; accessToken: AccessToken } {
+  create(
+    user: User,
+    name: string,
+    em: EntityManager = this.em,
+  ): { token: string; accessToken: AccessToken } {
     const token = generateToken();
-    const accessToken = this.em.create(AccessToken, { user, name, tokenHash: hashToken(token) });
+    const accessToken = em.create(AccessToken, { user, name, tokenHash: hashToken(token) });
     return { token, accessToken };
-  }
-
-  async issue(user: User, name: string): Promise<{ token: string; accessToken: AccessToken }> {
-    const issued = this.create(user, name);
-    await this.em.flush();
-    return issued;
   }
 
   /** The session of a Bearer token, or null when it is unknown or revoked. */

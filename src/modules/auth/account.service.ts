@@ -1,8 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, badInput, conflict, ErrorCode } from '../../common/errors';
+import { AppError, badInput, conflict, ErrorCode, planLimitExceeded } from '../../common/errors';
+import { PLAN_LIMITS } from '../plans/plan-limits';
 import { User } from '../users/user.entity';
-import type { AccessToken } from './access-token.entity';
+import { AccessToken } from './access-token.entity';
 import type { AccessTokenService } from './access-token.service';
 import type { PasswordHasher } from './password-hasher';
 
@@ -62,8 +63,30 @@ export class AccountService {
     }
     if (!(await this.hasher.verify(user.passwordHash, input.password))) throw invalidCredentials();
     await this.rehashIfOutdated(user, input.password);
-    const issued = await this.tokens.issue(user, input.name?.trim() ?? 'Access token');
-    return { ...issued, user };
+    return this.issueWithinPlan(user, input.name?.trim() ?? 'Access token');
+  }
+
+  /**
+   * Counts and inserts under the user's row lock, so that racing requests (on
+   * any instance) cannot together exceed the plan's active-token limit.
+   */
+  private issueWithinPlan(user: User, name: string): Promise<IssuedToken> {
+    return this.em.transactional(async (em) => {
+      const locked = await em.findOneOrFail(
+        User,
+        { id: user.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const limit = PLAN_LIMITS[locked.plan].accessTokens;
+      if ((await em.count(AccessToken, { user: locked, revokedAt: null })) >= limit) {
+        throw planLimitExceeded(
+          `The ${locked.plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
+        );
+      }
+      const issued = this.tokens.create(locked, name, em);
+      await em.flush();
+      return { ...issued, user: locked };
+    });
   }
 
   /** Existing tokens stay valid (documented behaviour of the Users API). */

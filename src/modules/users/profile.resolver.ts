@@ -1,8 +1,11 @@
+import { TimeZoneResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Viewer } from '../viewer/viewer.type';
 import { UpdateProfileInput } from './profile.inputs';
 import { Profile } from './profile.types';
+
+export const DEFAULT_TIMEZONE = 'UTC';
 
 @Resolver(() => Viewer)
 export class ProfileResolver {
@@ -19,5 +22,26 @@ export class ProfileResolver {
   ): Promise<Profile> {
     const { user } = await ctx.auth.require();
     return ctx.services.profiles.update(user, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Profile, {
+    description:
+      'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',
+  })
+  async updateTimezone(
+    @Arg('timezone', () => String) timezone: string,
+    @Ctx() ctx: Context,
+  ): Promise<Profile> {
+    const { user } = await ctx.auth.require();
+    return ctx.services.profiles.updateTimezone(user, timezone);
+  }
+}
+
+@Resolver(() => Profile)
+export class ProfileFieldsResolver {
+  @FieldResolver(() => TimeZoneResolver)
+  timezone(@Root() profile: Profile): string {
+    return profile.timezone ?? DEFAULT_TIMEZONE;
   }
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import type { UpdateProfileInput } from './profile.inputs';
+import { canonicalTimeZone } from './timezone';
 import type { User } from './user.entity';
 
 type OptionalText = 'jobTitle' | 'bio' | 'avatarUrl' | 'preferredStyle';
@@ -24,6 +25,20 @@ export class ProfileService {
       user[field] =
         field === 'avatarUrl' && value !== null ? new URL(value.trim()).href : cleanText(value);
     }
+    await this.em.flush();
+    return user;
+  }
+
+  /** Stores the canonical IANA name: `Asia/Calcutta` is kept as `Asia/Kolkata`. */
+  async updateTimezone(user: User, timezone: string): Promise<User> {
+    const canonical = canonicalTimeZone(timezone);
+    if (!canonical) {
+      throw badInput(
+        'timezone',
+        'timezone must be an IANA time zone name such as America/New_York (not an abbreviation or offset)',
+      );
+    }
+    user.timezone = canonical;
     await this.em.flush();
     return user;
   }

@@ -36,8 +36,9 @@ export class Profile {
   })
   preferredStyle!: string | null;
 
+  /** Null until the user chooses one; the field resolver shows UTC then. */
   @Field(() => TimeZoneResolver, { description: 'IANA time zone, canonical form. Default UTC.' })
-  timezone!: string;
+  timezone!: string | null;
 
   @Field(() => Boolean)
   emailVerified!: boolean;
@@ -50,4 +51,10 @@ export class Profile {
 
   @Field(() => Date)
   updatedAt!: Date;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Last recorded activity (recordActivity records at most every 5 minutes).',
+  })
+  lastActiveAt!: Date | null;
 }

@@ -43,8 +43,9 @@ export class User extends TimestampedEntity<
   @Property({ type: 'text', nullable: true })
   preferredStyle: string | null = null;
 
-  @Property({ type: 'text', default: 'UTC' })
-  timezone: string = 'UTC';
+  /** Canonical IANA name; null until the user sets one (shown as UTC). */
+  @Property({ type: 'text', nullable: true })
+  timezone: string | null = null;
 
   @Property({ type: 'boolean', default: false })
   emailVerified: boolean = false;
@@ -52,6 +53,7 @@ export class User extends TimestampedEntity<
   @Enum({ items: () => [...PLANS], default: 'free' })
   plan: Plan = 'free';
 
+  /** Last recorded activity (see ActivityService: at most every 5 minutes). */
   @Property({ type: 'datetime', nullable: true })
   lastActiveAt: Date | null = null;
 }

@@ -1,0 +1,69 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput } from '../../common/errors';
+import { normaliseEmail } from '../auth/account.service';
+import { Membership, Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+
+export const ACCOUNT_DELETED = 'Account deleted';
+
+/**
+ * Deletes an account and everything that belongs to it in one transaction.
+ * Rows owned by the user go through ON DELETE CASCADE in the database
+ * (tokens, provider keys, onboarding, memberships, activity); references
+ * that belong to others (invitations sent, organizations created) are set
+ * null. Organizations left without members are deleted; a sole owner's
+ * organization passes to its longest-standing remaining member.
+ */
+export class AccountDeletionService {
+  constructor(private readonly em: EntityManager) {}
+
+  async delete(user: User, confirmEmail: string): Promise<string> {
+    if (normaliseEmail(confirmEmail) !== user.email) {
+      throw badInput('confirmEmail', 'confirmEmail does not match the account email');
+    }
+    const userId = user.id;
+    await this.em.transactional(async (em) => {
+      // Serialises with anything else that locks this user (token creation, onboarding).
+      await em.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const mine = await em.find(
+        Membership,
+        { user: userId },
+        { orderBy: { organization: 'asc' } },
+      );
+      const orgIds = mine.map((membership) => membership.organization.id);
+      if (orgIds.length > 0) {
+        // Locked in id order, so two members leaving at once cannot deadlock or
+        // both conclude the other one stays as owner.
+        await em.find(
+          Organization,
+          { id: { $in: orgIds } },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        );
+      }
+      for (const membership of mine) await this.leave(em, membership);
+      await em.nativeDelete(User, { id: userId });
+    });
+    this.em.clear();
+    return userId;
+  }
+
+  private async leave(em: EntityManager, membership: Membership): Promise<void> {
+    const organization = membership.organization.id;
+    const others = await em.find(
+      Membership,
+      { organization, user: { $ne: membership.user.id } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    const [longestStanding] = others;
+    if (!longestStanding) {
+      await em.nativeDelete(Organization, { id: organization });
+    } else if (membership.role === 'owner' && !others.some((other) => other.role === 'owner')) {
+      await em.nativeUpdate(
+        Membership,
+        { id: longestStanding.id },
+        { role: 'owner', updatedAt: new Date() },
+      );
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound } from '../../common/errors';
+import { newId } from '../../common/ids';
+import type { Logger } from '../../logger';
+import type { User } from '../users/user.entity';
+import { ApiKey, type Provider } from './api-key.entity';
+import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
+import { maskKey } from './masking';
+
+export type ApiKeyStatus = 'active' | 'unreadable';
+
+/** What the API shows of a provider key: masked, never the key. */
+export interface ApiKeyView {
+  id: string;
+  provider: Provider;
+  name: string | null;
+  /** Null when the stored ciphertext cannot be decrypted. */
+  maskedKey: string | null;
+  status: ApiKeyStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Binds a ciphertext to its row: copied elsewhere, it no longer decrypts. */
+export function associatedData(userId: string, provider: string, keyId: string): string {
+  return `account-api:byok:v1:${userId}:${provider}:${keyId}`;
+}
+
+const SECRET_COLUMNS = ['iv', 'ciphertext', 'authTag'] as const;
+
+export class ApiKeyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly keyRing: KeyRing,
+    private readonly logger: Logger,
+  ) {}
+
+  async list(user: User): Promise<ApiKeyView[]> {
+    const keys = await this.em.find(
+      ApiKey,
+      { user },
+      { populate: SECRET_COLUMNS, orderBy: { provider: 'asc' } },
+    );
+    return keys.map((key) => presentApiKey(this.keyRing, this.logger, key));
+  }
+
+  /**
+   * Adds the key for its provider, replacing any previous one in the same
+   * statement: the unique (user, provider) key makes the upsert atomic.
+   */
+  async add(
+    user: User,
+    input: { provider: Provider; key: string; name?: string | null },
+  ): Promise<ApiKeyView> {
+    const id = newId('key');
+    const now = new Date();
+    const sealed = this.keyRing.seal(input.key, associatedData(user.id, input.provider, id));
+    const name = input.name?.trim() ?? null;
+    await this.em.execute(
+      `insert into api_keys
+         (id, user_id, provider, name, key_version, iv, ciphertext, auth_tag, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (user_id, provider) do update set
+         id = excluded.id, name = excluded.name, key_version = excluded.key_version,
+         iv = excluded.iv, ciphertext = excluded.ciphertext, auth_tag = excluded.auth_tag,
+         created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      [
+        id,
+        user.id,
+        input.provider,
+        name,
+        sealed.keyVersion,
+        sealed.iv,
+        sealed.ciphertext,
+        sealed.authTag,
+        now,
+        now,
+      ],
+    );
+    return {
+      id,
+      provider: input.provider,
+      name,
+      maskedKey: maskKey(input.provider, input.key),
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /** Removes one of the user's keys; any other id is NOT_FOUND, alike. */
+  async remove(user: User, id: string): Promise<ApiKeyView> {
+    const key = await this.em.findOne(ApiKey, { id, user }, { populate: SECRET_COLUMNS });
+    if (!key) throw notFound('API key');
+    const view = presentApiKey(this.keyRing, this.logger, key);
+    // A concurrent replacement may have swapped the row since it was read.
+    if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0) throw notFound('API key');
+    return view;
+  }
+}
+
+/**
+ * The masked view of a stored key. The key is decrypted to mask it; a key
+ * that fails to decrypt (tampered, misplaced, unknown master key) is reported
+ * as unreadable and logged without any secret, never fatal.
+ */
+export function presentApiKey(keyRing: KeyRing, logger: Logger, key: ApiKey): ApiKeyView {
+  const base = {
+    id: key.id,
+    provider: key.provider,
+    name: key.name,
+    createdAt: key.createdAt,
+    updatedAt: key.updatedAt,
+  };
+  try {
+    const plaintext = keyRing.open(
+      sealedOf(key),
+      associatedData(key.user.id, key.provider, key.id),
+    );
+    return { ...base, maskedKey: maskKey(key.provider, plaintext), status: 'active' };
+  } catch (error) {
+    if (!(error instanceof DecryptionError)) throw error;
+    logger.warn({ keyId: key.id, reason: error.message }, 'provider key cannot be decrypted');
+    return { ...base, maskedKey: null, status: 'unreadable' };
+  }
+}
+
+export function sealedOf(
+  key: Pick<ApiKey, 'keyVersion' | 'iv' | 'ciphertext' | 'authTag'>,
+): Sealed {
+  return {
+    keyVersion: key.keyVersion,
+    iv: key.iv,
+    ciphertext: key.ciphertext,
+    authTag: key.authTag,
+  };
+}

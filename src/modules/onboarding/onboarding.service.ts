@@ -1,0 +1,144 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isEmail } from 'class-validator';
+import { badInput } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { normaliseEmail } from '../auth/account.service';
+import { Invitation, Membership, Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+import type { CompleteOnboardingInput } from './onboarding.inputs';
+import { Onboarding } from './onboarding.entity';
+
+export interface OnboardingPreferences {
+  company: string;
+  useCase: string;
+  teamSize: string;
+  prdStyle: string;
+  interests: string[];
+}
+
+export interface OnboardingStatus {
+  completed: boolean;
+  completedAt: Date | null;
+  preferences: OnboardingPreferences | null;
+}
+
+export interface OnboardingResult {
+  status: OnboardingStatus;
+  user: User;
+  organization: Organization | null;
+  /** Invitations created by this completion (none when all existed already). */
+  invited: Invitation[];
+}
+
+export function statusOf(onboarding: Onboarding | null): OnboardingStatus {
+  if (!onboarding) return { completed: false, completedAt: null, preferences: null };
+  const { company, useCase, teamSize, prdStyle, interests } = onboarding;
+  return {
+    completed: true,
+    completedAt: onboarding.completedAt,
+    preferences: { company, useCase, teamSize, prdStyle, interests },
+  };
+}
+
+export class OnboardingService {
+  constructor(private readonly em: EntityManager) {}
+
+  async status(user: User): Promise<OnboardingStatus> {
+    return statusOf(await this.em.findOne(Onboarding, { user }));
+  }
+
+  /**
+   * Completes (or re-completes) onboarding in one transaction. The user's row
+   * is locked first, so concurrent completions run one after the other and
+   * the second finds the organization the first created; unique keys on
+   * memberships and invitations back that up.
+   */
+  async complete(user: User, input: CompleteOnboardingInput): Promise<OnboardingResult> {
+    const invites = this.inviteList(user, input.inviteEmails ?? []);
+    return this.em.transactional(async (em) => {
+      const me = await em.findOneOrFail(
+        User,
+        { id: user.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      me.name = input.fullName.trim();
+      me.jobTitle = input.jobTitle.trim();
+      me.preferredStyle = input.prdStyle.trim();
+
+      const preferences = {
+        company: input.company.trim(),
+        useCase: input.useCase.trim(),
+        teamSize: input.teamSize.trim(),
+        prdStyle: input.prdStyle.trim(),
+        interests: [...new Set(input.interests.map((interest) => interest.trim()))],
+      };
+      let onboarding = await em.findOne(Onboarding, { user: me }, { populate: ['organization'] });
+      if (onboarding) em.assign(onboarding, preferences);
+      else
+        onboarding = em.create(Onboarding, { user: me, ...preferences, completedAt: new Date() });
+
+      let organization = onboarding.organization;
+      if (!organization && input.createOrg === true) {
+        organization = em.create(Organization, {
+          name: input.orgName?.trim() ?? preferences.company,
+          createdBy: me,
+        });
+        em.create(Membership, { organization, user: me, role: 'owner' });
+        onboarding.organization = organization;
+      }
+      if (invites.length > 0 && !organization) {
+        throw badInput('inviteEmails', 'inviteEmails needs an organization: send createOrg: true');
+      }
+      await em.flush();
+
+      const invited = organization ? await this.invite(em, me, organization, invites) : [];
+      return { status: statusOf(onboarding), user: me, organization, invited };
+    });
+  }
+
+  /** Valid, distinct (case-insensitively) emails, without the user's own. */
+  private inviteList(user: User, emails: string[]): string[] {
+    const distinct = new Set<string>();
+    for (const raw of emails) {
+      const email = normaliseEmail(raw);
+      if (!isEmail(email)) {
+        throw badInput(
+          'inviteEmails',
+          `inviteEmails: "${raw.trim()}" is not a valid email address`,
+        );
+      }
+      if (email !== user.email) distinct.add(email);
+    }
+    return [...distinct];
+  }
+
+  /** Inserts the pending invitations that do not exist yet; returns the new ones. */
+  private async invite(
+    em: EntityManager,
+    inviter: User,
+    organization: Organization,
+    emails: string[],
+  ): Promise<Invitation[]> {
+    if (emails.length === 0) return [];
+    const now = new Date();
+    const values = emails.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = emails.flatMap((email) => [
+      newId('inv'),
+      organization.id,
+      email,
+      inviter.id,
+      'pending',
+      now,
+      now,
+    ]);
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into invitations (id, organization_id, email, invited_by_id, status, created_at, updated_at)
+       values ${values}
+       on conflict (organization_id, email) do nothing
+       returning id`,
+      params,
+    );
+    return rows.length > 0 ? em.find(Invitation, { id: { $in: rows.map((r) => r.id) } }) : [];
+  }
+}

@@ -1,0 +1,88 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { InvitationType, OrganizationType } from '../organizations/organization.types';
+import { Viewer } from '../viewer/viewer.type';
+
+@ObjectType()
+export class OnboardingPreferences {
+  @Field(() => String)
+  company!: string;
+
+  @Field(() => String)
+  useCase!: string;
+
+  @Field(() => String)
+  teamSize!: string;
+
+  @Field(() => String)
+  prdStyle!: string;
+
+  @Field(() => [String])
+  interests!: string[];
+}
+
+@ObjectType('Onboarding')
+export class OnboardingType {
+  @Field(() => Boolean)
+  completed!: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'First completion; null before.' })
+  completedAt!: Date | null;
+
+  @Field(() => OnboardingPreferences, { nullable: true, description: 'Null before completion.' })
+  preferences!: OnboardingPreferences | null;
+}
+
+@ObjectType()
+export class CompleteOnboardingPayload {
+  @Field(() => OnboardingType)
+  onboarding!: OnboardingType;
+
+  @Field(() => OrganizationType, {
+    nullable: true,
+    description: 'The organization onboarding created (now or on an earlier completion).',
+  })
+  organization!: OrganizationType | null;
+
+  @Field(() => [InvitationType], { description: 'Invitations created by this completion.' })
+  invitations!: InvitationType[];
+
+  @Field(() => Viewer)
+  viewer!: Viewer;
+}
+
+@ObjectType()
+export class OnboardingStep {
+  @Field(() => String, {
+    description: 'profile, timezone, onboarding, api_key or invite_teammate.',
+  })
+  id!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => Boolean)
+  completed!: boolean;
+}
+
+@ObjectType('OnboardingProgress', {
+  description: 'A 5-step checklist, each step derived from the account data.',
+})
+export class OnboardingProgressType {
+  @Field(() => [OnboardingStep])
+  steps!: OnboardingStep[];
+
+  @Field(() => Int)
+  completedCount!: number;
+
+  @Field(() => Int)
+  totalCount!: number;
+
+  @Field(() => Int, { description: '0-100, rounded.' })
+  percentComplete!: number;
+
+  @Field(() => OnboardingStep, {
+    nullable: true,
+    description: 'First step not done; null when all are.',
+  })
+  nextStep!: OnboardingStep | null;
+}

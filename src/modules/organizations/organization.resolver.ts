@@ -1,0 +1,38 @@
+import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { Viewer } from '../viewer/viewer.type';
+import {
+  InvitationType,
+  membershipOf,
+  MembershipType,
+  OrganizationType,
+} from './organization.types';
+
+@Resolver(() => Viewer)
+export class ViewerOrganizationsResolver {
+  @FieldResolver(() => [MembershipType], {
+    description: "The viewer's memberships, oldest first, each with its role and organization.",
+  })
+  async organizations(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<MembershipType[]> {
+    const memberships = await ctx.services.organizations.memberships(viewer.user);
+    return memberships.map(membershipOf);
+  }
+}
+
+@Resolver(() => OrganizationType)
+export class OrganizationResolver {
+  @FieldResolver(() => Int)
+  memberCount(@Root() organization: OrganizationType, @Ctx() ctx: Context): Promise<number> {
+    return ctx.services.organizations.memberCount(organization.entity);
+  }
+
+  @FieldResolver(() => [InvitationType], {
+    description: 'Invitations of the organization; visible to owners and admins (empty otherwise).',
+  })
+  invitations(
+    @Root() organization: OrganizationType,
+    @Ctx() ctx: Context,
+  ): Promise<InvitationType[]> {
+    return ctx.services.organizations.invitations(organization.entity, organization.viewerRole);
+  }
+}

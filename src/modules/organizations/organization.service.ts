@@ -1,0 +1,53 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import type { User } from '../users/user.entity';
+import { Invitation, Membership, type Organization, type Role } from './organization.entity';
+
+/** Roles that manage an organization and see its invitations. */
+const MANAGERS: readonly Role[] = ['owner', 'admin'];
+
+export class OrganizationService {
+  /** Batched per request: one query for all organizations in a response. */
+  private readonly memberCounts: DataLoader<string, number>;
+  private readonly invitationsByOrganization: DataLoader<string, Invitation[]>;
+
+  constructor(private readonly em: EntityManager) {
+    this.memberCounts = new DataLoader(async (ids) => {
+      const rows = await this.em.execute<{ organization_id: string; n: number }[]>(
+        `select organization_id, count(*)::int as n from memberships
+         where organization_id in (?) group by organization_id`,
+        [ids],
+      );
+      const counts = new Map(rows.map((row) => [row.organization_id, row.n]));
+      return ids.map((id) => counts.get(id) ?? 0);
+    });
+    this.invitationsByOrganization = new DataLoader(async (ids) => {
+      const invitations = await this.em.find(
+        Invitation,
+        { organization: { $in: [...ids] } },
+        { orderBy: { createdAt: 'asc', id: 'asc' } },
+      );
+      return ids.map((id) => invitations.filter((inv) => inv.organization.id === id));
+    });
+  }
+
+  /** The user's memberships, oldest first, with their organizations. */
+  memberships(user: User): Promise<Membership[]> {
+    return this.em.find(
+      Membership,
+      { user },
+      { populate: ['organization'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  memberCount(organization: Organization): Promise<number> {
+    return this.memberCounts.load(organization.id);
+  }
+
+  /** Invitations of an organization, for its owners and admins only. */
+  async invitations(organization: Organization, viewerRole: Role): Promise<Invitation[]> {
+    return MANAGERS.includes(viewerRole)
+      ? this.invitationsByOrganization.load(organization.id)
+      : [];
+  }
+}

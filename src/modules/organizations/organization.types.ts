@@ -1,0 +1,88 @@
+import { EmailAddressResolver } from 'graphql-scalars';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  INVITATION_STATUSES,
+  ROLES,
+  type InvitationStatus as StatusId,
+  type Organization,
+  type Role,
+} from './organization.entity';
+
+const enumOf = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const MembershipRole = enumOf(ROLES);
+registerEnumType(MembershipRole, { name: 'MembershipRole' });
+
+export const InvitationStatus = enumOf(INVITATION_STATUSES);
+registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
+
+@ObjectType('Invitation')
+export class InvitationType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => EmailAddressResolver)
+  email!: string;
+
+  @Field(() => InvitationStatus)
+  status!: StatusId;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+/** An organization as seen by one of its members. */
+@ObjectType('Organization')
+export class OrganizationType {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String)
+  name: string;
+
+  @Field(() => Date)
+  createdAt: Date;
+
+  @Field(() => MembershipRole, { description: "The viewer's role in it." })
+  viewerRole: Role;
+
+  readonly entity: Organization;
+
+  constructor(entity: Organization, viewerRole: Role) {
+    this.id = entity.id;
+    this.name = entity.name;
+    this.createdAt = entity.createdAt;
+    this.viewerRole = viewerRole;
+    this.entity = entity;
+  }
+}
+
+@ObjectType('Membership')
+export class MembershipType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => MembershipRole)
+  role!: Role;
+
+  @Field(() => Date)
+  joinedAt!: Date;
+
+  @Field(() => OrganizationType)
+  organization!: OrganizationType;
+}
+
+export function membershipOf(membership: {
+  id: string;
+  role: Role;
+  createdAt: Date;
+  organization: Organization;
+}): MembershipType {
+  return {
+    id: membership.id,
+    role: membership.role,
+    joinedAt: membership.createdAt,
+    organization: new OrganizationType(membership.organization, membership.role),
+  };
+}
