@@ -9,6 +9,9 @@ import { openDatabase, type Database } from './db/database';
 import { createContext, type Context } from './graphql/context';
 import { formatGraphQLError } from './graphql/errors';
 import { internalErrorLogger } from './graphql/plugins';
+import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
+import { registerRestRoutes } from './rest/executor';
+import { openApiDocument } from './rest/openapi';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createLogger, type Logger } from './logger';
 import { createDependencies, type Dependencies } from './services';
@@ -23,6 +26,7 @@ export interface App {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+export const OPENAPI_PATH = '/api/openapi.json';
 
 /** Builds the whole service (database included) without listening. */
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
@@ -76,8 +80,12 @@ async function createServer(
     done();
   });
 
+  const schema = await buildGraphQLSchema();
+  const paths: KnownPath[] = [];
+  installErrorHandlers(server, () => paths);
+
   const apollo = new ApolloServer<Context>({
-    schema: await buildGraphQLSchema(),
+    schema,
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
@@ -94,6 +102,7 @@ async function createServer(
   });
   await apollo.start();
 
+  paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
   server.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -108,6 +117,19 @@ async function createServer(
         ),
     }),
   });
+
+  const routes = registerRestRoutes(server, schema, deps);
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) {
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+  }
+  for (const [path, methods] of methodsByPath) paths.push(knownPath(path, methods));
+
+  const openApi = JSON.stringify(openApiDocument(routes));
+  paths.push(knownPath(OPENAPI_PATH, ['GET']));
+  server.get(OPENAPI_PATH, (_request, reply) =>
+    reply.header('content-type', 'application/json; charset=utf-8').send(openApi),
+  );
 
   return server;
 }

@@ -10,6 +10,9 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
+import { isoSeconds } from '../../common/time';
+
+const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -53,7 +56,7 @@ export class ExportService {
         const status = statusOf(onboarding);
         return {
           formatVersion: EXPORT_FORMAT_VERSION,
-          exportedAt: new Date().toISOString(),
+          exportedAt: isoSeconds(new Date()),
           profile: {
             id: user.id,
             email: user.email,
@@ -63,8 +66,8 @@ export class ExportService {
             avatarUrl: user.avatarUrl,
             emailVerified: user.emailVerified,
             plan: user.plan,
-            createdAt: user.createdAt.toISOString(),
-            updatedAt: user.updatedAt.toISOString(),
+            createdAt: isoSeconds(user.createdAt),
+            updatedAt: isoSeconds(user.updatedAt),
           },
           preferences: {
             preferredStyle: user.preferredStyle,
@@ -73,7 +76,7 @@ export class ExportService {
           },
           onboarding: {
             completed: status.completed,
-            completedAt: status.completedAt?.toISOString() ?? null,
+            completedAt: optionalIso(status.completedAt),
             preferences: status.preferences,
           },
           apiKeys: keys.map((key) => {
@@ -84,26 +87,26 @@ export class ExportService {
               name: view.name,
               maskedKey: view.maskedKey,
               status: view.status,
-              createdAt: view.createdAt.toISOString(),
-              updatedAt: view.updatedAt.toISOString(),
+              createdAt: isoSeconds(view.createdAt),
+              updatedAt: isoSeconds(view.updatedAt),
             };
           }),
           accessTokens: tokens.map((token) => ({
             id: token.id,
             name: token.name,
-            createdAt: token.createdAt.toISOString(),
-            lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
-            revokedAt: token.revokedAt?.toISOString() ?? null,
+            createdAt: isoSeconds(token.createdAt),
+            lastUsedAt: optionalIso(token.lastUsedAt),
+            revokedAt: optionalIso(token.revokedAt),
           })),
           organizations: memberships.map(({ organization }) => ({
             id: organization.id,
             name: organization.name,
-            createdAt: organization.createdAt.toISOString(),
+            createdAt: isoSeconds(organization.createdAt),
           })),
           memberships: memberships.map((membership) => ({
             organizationId: membership.organization.id,
             role: membership.role,
-            joinedAt: membership.createdAt.toISOString(),
+            joinedAt: isoSeconds(membership.createdAt),
           })),
           invitations: {
             sent: sent.map((invitation) => ({
@@ -111,19 +114,19 @@ export class ExportService {
               organizationId: invitation.organization.id,
               email: invitation.email,
               status: invitation.status,
-              createdAt: invitation.createdAt.toISOString(),
+              createdAt: isoSeconds(invitation.createdAt),
             })),
             received: received.map((invitation) => ({
               id: invitation.id,
               organizationId: invitation.organization.id,
               organizationName: invitation.organization.name,
               status: invitation.status,
-              createdAt: invitation.createdAt.toISOString(),
+              createdAt: isoSeconds(invitation.createdAt),
             })),
           },
           activity: {
-            lastActiveAt: user.lastActiveAt?.toISOString() ?? null,
-            events: events.map((event) => event.recordedAt.toISOString()),
+            lastActiveAt: optionalIso(user.lastActiveAt),
+            events: events.map((event) => isoSeconds(event.recordedAt)),
           },
         };
       },

@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, httpStatusOf } from '../common/errors';
+import type { PublicError } from '../graphql/errors';
+
+/** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
+export interface RestErrorBody {
+  error: { code: ErrorCode; message: string; field?: string };
+}
+
+export function restErrorBody(error: PublicError): RestErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.field === undefined ? {} : { field: error.field }),
+    },
+  };
+}
+
+/** Sends a public error in the format of the endpoint it answers for. */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: PublicError,
+  status = httpStatusOf(error.code),
+): FastifyReply {
+  if (error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
+  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="account-api"');
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8');
+  if (isGraphQLPath(request)) {
+    return reply.send({
+      errors: [
+        {
+          message: error.message,
+          extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
+        },
+      ],
+    });
+  }
+  return reply.send(restErrorBody(error));
+}
+
+function isGraphQLPath(request: FastifyRequest): boolean {
+  return request.url === '/graphql' || request.url.startsWith('/graphql?');
+}
+
+/** A path pattern (`/api/user/api-keys/:keyId`) and the methods it serves. */
+export interface KnownPath {
+  pattern: RegExp;
+  methods: string[];
+}
+
+export function knownPath(path: string, methods: string[]): KnownPath {
+  const pattern = new RegExp(`^${path.replace(/:[^/]+/g, '[^/]+')}/?$`);
+  return { pattern, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+}
+
+/**
+ * Errors raised before a route runs (body parsing, size, content type) and
+ * requests no route matches, answered in the same format as every other
+ * error: 400, 413, 415, 404, or 405 with `Allow` for a known path.
+ */
+export function installErrorHandlers(server: FastifyInstance, paths: () => KnownPath[]): void {
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: { name: error.name, code: error.code } }, 'request failed');
+      return sendError(request, reply, {
+        code: ErrorCode.INTERNAL_SERVER_ERROR,
+        message: 'Something went wrong on our side. The error has been logged.',
+      });
+    }
+    return sendError(request, reply, clientError(error), status);
+  });
+
+  server.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const known = paths().find((p) => p.pattern.test(path));
+    if (known) {
+      void reply.header('allow', known.methods.join(', '));
+      return sendError(
+        request,
+        reply,
+        {
+          code: ErrorCode.BAD_USER_INPUT,
+          message: `Method ${request.method} is not allowed on ${path}.`,
+        },
+        405,
+      );
+    }
+    return sendError(request, reply, { code: ErrorCode.NOT_FOUND, message: `No route ${path}.` });
+  });
+}
+
+function clientError(error: FastifyError): PublicError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        code: ErrorCode.BAD_USER_INPUT,
+        message: 'Unsupported Content-Type: send the body as application/json.',
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: ErrorCode.BAD_USER_INPUT, message: 'The request body is too large.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        code: ErrorCode.BAD_USER_INPUT,
+        message: 'The body is empty but Content-Type says JSON: send a JSON object.',
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: ErrorCode.BAD_USER_INPUT, message: 'The body is not valid JSON.' };
+    default:
+      return { code: ErrorCode.BAD_USER_INPUT, message: 'The request is malformed.' };
+  }
+}

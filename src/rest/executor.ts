@@ -1,0 +1,143 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute, type GraphQLSchema } from 'graphql';
+import { badInput } from '../common/errors';
+import { isoSeconds } from '../common/time';
+import { createContext } from '../graphql/context';
+import { isInternal, toPublicError, type PublicError } from '../graphql/errors';
+import { describeForLog } from '../graphql/plugins';
+import { sendError } from '../http/errors';
+import type { Dependencies } from '../services';
+import { compileRoute, type CompiledRoute } from './compile';
+import { ROUTES } from './routes';
+
+/**
+ * The one generic REST handler: request -> variables -> the route's GraphQL
+ * operation, executed in-process on the same schema with the same request
+ * context as /graphql -> the documented body and status.
+ */
+export function registerRestRoutes(
+  server: FastifyInstance,
+  schema: GraphQLSchema,
+  deps: Dependencies,
+): CompiledRoute[] {
+  const routes = ROUTES.map((route) => compileRoute(schema, route));
+  for (const route of routes) {
+    server.route({
+      method: route.method,
+      url: route.path,
+      handler: (request, reply) => run(route, schema, deps, request, reply),
+    });
+  }
+  return routes;
+}
+
+async function run(
+  route: CompiledRoute,
+  schema: GraphQLSchema,
+  deps: Dependencies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  void reply.header('cache-control', 'no-store');
+  const contextValue = createContext(deps, {
+    id: request.id,
+    ip: request.ip,
+    authorization: request.headers.authorization,
+  });
+  let variables: Record<string, unknown>;
+  try {
+    // Every documented path needs a token: authenticate before reading input,
+    // with the same memoised check the operation's resolvers will use.
+    await contextValue.auth.require();
+    variables = variablesOf(route, request);
+  } catch (error) {
+    return fail(route, request, reply, toPublicError(error));
+  }
+  const result = await execute({
+    schema,
+    document: route.operation,
+    variableValues: variables,
+    contextValue,
+  });
+  const [first] = result.errors ?? [];
+  if (first) {
+    const error = toPublicError(first);
+    if (isInternal(error)) {
+      request.log.error(
+        { route: route.path, err: describeForLog(first.originalError ?? first) },
+        'unexpected error',
+      );
+    }
+    return fail(route, request, reply, error);
+  }
+  if (route.status === 204) return reply.code(204).send();
+
+  const data = formatDateTimes(result.data, route.dateTimePaths, '');
+  const answer = answerOf(route, data);
+  if (route.download) {
+    void reply
+      .header('content-disposition', `attachment; filename="${route.download(answer, new Date())}"`)
+      .header('content-type', 'application/json; charset=utf-8');
+  }
+  return reply.code(route.status).send(answer);
+}
+
+/** Names the field at fault the way this face names it (`avatar_url`, not `avatarUrl`). */
+function fail(
+  route: CompiledRoute,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: PublicError,
+) {
+  const field =
+    error.field === undefined ? undefined : (route.restNames.get(error.field) ?? error.field);
+  return sendError(request, reply, { ...error, ...(field === undefined ? {} : { field }) });
+}
+
+function variablesOf(route: CompiledRoute, request: FastifyRequest): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  const params = request.params as Record<string, string>;
+  for (const [param, variable] of Object.entries(route.params ?? {}))
+    variables[variable] = params[param];
+  if (!route.body) return variables;
+
+  const body = request.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw badInput('body', 'The body must be a JSON object.');
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const name = route.bodyFields.get(key);
+    if (!name) throw badInput(key, `Unknown field "${key}".`);
+    fields[name] = value;
+  }
+  if (route.body === 'input') variables['input'] = fields;
+  else Object.assign(variables, fields);
+  return variables;
+}
+
+/** Timestamps as the documents write them: `2026-01-15T10:30:00Z`. */
+function formatDateTimes(value: unknown, paths: ReadonlySet<string>, path: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => formatDateTimes(item, paths, path));
+  // graphql-scalars' DateTime serializes to a Date (JSON turns it into an ISO string).
+  if (value instanceof Date || (typeof value === 'string' && paths.has(path))) {
+    return paths.has(path) ? isoSeconds(new Date(value)) : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [
+      key,
+      formatDateTimes(child, paths, path ? `${path}.${key}` : key),
+    ]),
+  );
+}
+
+function answerOf(route: CompiledRoute, data: unknown): Record<string, unknown> {
+  let answer = data as Record<string, unknown>;
+  for (const key of route.result?.split('.') ?? []) answer = answer[key] as Record<string, unknown>;
+  for (const key of route.flatten ?? []) {
+    const { [key]: child, ...rest } = answer;
+    answer = { ...(child as Record<string, unknown>), ...rest };
+  }
+  return answer;
+}
