@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
-import { createContext, type Context } from './graphql/context';
-import { formatGraphQLError } from './graphql/errors';
-import { internalErrorLogger } from './graphql/plugins';
+import { createApolloServer } from './graphql/apollo';
+import { createContext, requestInfo } from './graphql/context';
+import { buildGraphQLSchema } from './graphql/schema';
+import { registerHealthRoutes } from './http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
+import { createLogger, type Logger } from './logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
-import { buildGraphQLSchema } from './graphql/schema';
-import { createLogger, type Logger } from './logger';
 import { createDependencies, type Dependencies } from './services';
 
 export interface App {
@@ -21,12 +20,17 @@ export interface App {
   database: Database;
   deps: Dependencies;
   logger: Logger;
-  /** Stops accepting, drains in-flight requests, then closes the database. */
+  /**
+   * Stops accepting, lets in-flight requests finish (at most SHUTDOWN_GRACE_MS,
+   * then cuts the connections left), then closes the database.
+   */
   close(): Promise<void>;
 }
 
 export const GRAPHQL_PATH = '/graphql';
 export const OPENAPI_PATH = '/api/openapi.json';
+/** Largest request body accepted (413 above). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the whole service (database included) without listening. */
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
@@ -40,8 +44,19 @@ export async function createApp(config: Config, logger = createLogger(config)): 
       deps,
       logger,
       async close() {
-        await server.close();
-        await database.close();
+        const grace = setTimeout(() => {
+          logger.warn(
+            { graceMs: config.shutdownGraceMs },
+            'grace period over: closing connections',
+          );
+          server.server.closeAllConnections();
+        }, config.shutdownGraceMs);
+        try {
+          await server.close();
+        } finally {
+          clearTimeout(grace);
+          await database.close();
+        }
       },
     };
   } catch (error) {
@@ -49,6 +64,9 @@ export async function createApp(config: Config, logger = createLogger(config)): 
     throw error;
   }
 }
+
+/** A client-chosen request id is kept when it is short and plain; otherwise a new one. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 async function createServer(
   config: Config,
@@ -63,10 +81,27 @@ async function createServer(
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
-    genReqId: () => randomUUID(),
-    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
   });
 
+  // While shutting down, answers close their connection, so that keep-alive
+  // sockets do not hold the process open once in-flight requests are done.
+  let closing = false;
+  server.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   server.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
@@ -80,41 +115,39 @@ async function createServer(
     done();
   });
 
-  const schema = await buildGraphQLSchema();
+  await server.register(helmet, {
+    // The JSON API gets a deny-all policy (below); the Sandbox page needs Apollo's CDN.
+    contentSecurityPolicy: false,
+    crossOriginEmbedderPolicy: false,
+  });
+  server.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    const type = reply.getHeader('content-type');
+    if (typeof type !== 'string' || !type.startsWith('text/html')) {
+      void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    }
+    done(null, payload);
+  });
+  await server.register(cors, {
+    origin: config.corsOrigins,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'apollo-require-preflight'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+
   const paths: KnownPath[] = [];
   installErrorHandlers(server, () => paths);
+  paths.push(...registerHealthRoutes(server, deps));
 
-  const apollo = new ApolloServer<Context>({
-    schema,
-    introspection: !config.isProduction,
-    includeStacktraceInErrorResponses: false,
-    formatError: formatGraphQLError,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
-    logger,
-    plugins: [
-      fastifyApolloDrainPlugin(server),
-      internalErrorLogger(logger),
-      config.isProduction
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-    ],
-  });
-  await apollo.start();
-
+  const schema = await buildGraphQLSchema();
+  const apollo = await createApolloServer(config, schema, server, logger);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
   server.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: (request) =>
-        Promise.resolve(
-          createContext(deps, {
-            id: request.id,
-            ip: request.ip,
-            authorization: request.headers.authorization,
-          }),
-        ),
+      context: (request) => Promise.resolve(createContext(deps, requestInfo(request))),
     }),
   });
 

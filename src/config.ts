@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LIMIT_NAMES, type LimitName, type Policy } from './modules/limits/policies';
 
 /**
  * The only module that reads the environment. Everything else receives a
@@ -23,6 +24,18 @@ const integer = (name: string, min: number, max: number, fallback: number) =>
         return z.NEVER;
       }
       return value;
+    });
+
+const boolean = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      if (/^(true|1|yes)$/i.test(raw.trim())) return true;
+      if (/^(false|0|no)$/i.test(raw.trim())) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${raw}")` });
+      return z.NEVER;
     });
 
 const optionalText = z
@@ -67,6 +80,33 @@ const masterKeys = z
     return keys;
   });
 
+/** `RATE_LIMITS=passwordAttempts=10/900,dataExport=20/3600`: points per window (seconds). */
+const rateLimits = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const overrides: Partial<Record<LimitName, Policy>> = {};
+    for (const entry of (raw ?? '').split(',').filter((e) => e.trim() !== '')) {
+      const match = /^\s*(\w+)=(\d{1,9})\/(\d{1,9})\s*$/.exec(entry);
+      const name = match?.[1] as LimitName | undefined;
+      if (
+        !match ||
+        !name ||
+        !LIMIT_NAMES.includes(name) ||
+        Number(match[2]) < 1 ||
+        Number(match[3]) < 1
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `RATE_LIMITS entries are <name>=<points>/<seconds> with a name among ${LIMIT_NAMES.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      overrides[name] = { points: Number(match[2]), duration: Number(match[3]) };
+    }
+    return overrides;
+  });
+
 const envSchema = z
   .object({
     NODE_ENV: z
@@ -91,6 +131,15 @@ const envSchema = z
     SCRYPT_MAX_CONCURRENCY: integer('SCRYPT_MAX_CONCURRENCY', 1, 64, 2),
     DB_POOL_MAX: integer('DB_POOL_MAX', 1, 200, 10),
     MASTER_KEYS: masterKeys,
+    GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
+    CORS_ORIGINS: optionalText.refine(
+      (v) => v === undefined || v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())),
+      'CORS_ORIGINS must be comma-separated origins such as https://app.example.com',
+    ),
+    TRUST_PROXY: optionalText,
+    SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000),
+    SCRYPT_QUEUE_TIMEOUT_MS: integer('SCRYPT_QUEUE_TIMEOUT_MS', 1, 60_000, 2_000),
+    RATE_LIMITS: rateLimits,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -119,13 +168,33 @@ export interface Config {
   dataDir: string;
   embeddedPgPort: number;
   logLevel: (typeof logLevels)[number];
-  scrypt: { logN: number; r: number; p: number; maxConcurrency: number };
+  scrypt: { logN: number; r: number; p: number; maxConcurrency: number; queueTimeoutMs: number };
   db: { poolMax: number };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
    * production: one is generated into DATA_DIR on first start and reused.
    */
   masterKeys: MasterKey[] | undefined;
+  /** Introspection: on outside production unless disabled, off in production unless enabled. */
+  introspection: boolean;
+  /** Browser origins allowed by CORS; none in production unless configured. */
+  corsOrigins: string[];
+  /** Fastify `trustProxy`: which proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy: boolean | string;
+  /** How long in-flight requests may take to finish after SIGTERM. */
+  shutdownGraceMs: number;
+  /** Overrides of the rate-limit policies (src/modules/limits/policies.ts). */
+  rateLimits: Partial<Record<LimitName, Policy>>;
+}
+
+/** Apollo Studio's Explorer may call a local server from the browser. */
+const APOLLO_STUDIO_ORIGIN = 'https://studio.apollographql.com';
+
+/** `true`/`false`, or the proxies to trust (addresses, CIDRs, `loopback`…). */
+function trustProxyOf(raw: string | undefined): boolean | string {
+  if (raw === undefined || /^(false|0|no)$/i.test(raw)) return false;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  return raw;
 }
 
 export class ConfigError extends Error {
@@ -155,8 +224,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       r: e.SCRYPT_R,
       p: e.SCRYPT_P,
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
+      queueTimeoutMs: e.SCRYPT_QUEUE_TIMEOUT_MS,
     },
     db: { poolMax: e.DB_POOL_MAX },
     masterKeys: e.MASTER_KEYS,
+    introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    corsOrigins: e.CORS_ORIGINS
+      ? e.CORS_ORIGINS.split(',').map((origin) => origin.trim())
+      : e.NODE_ENV === 'production'
+        ? []
+        : [APOLLO_STUDIO_ORIGIN],
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    rateLimits: e.RATE_LIMITS,
   };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config';
-import type { Logger } from './logger';
+import type { Log, Logger } from './logger';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { ExportService } from './modules/account/export.service';
 import { ActivityService } from './modules/activity/activity.service';
@@ -9,6 +9,7 @@ import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { AccessTokenService } from './modules/auth/access-token.service';
 import { AccountService } from './modules/auth/account.service';
 import { PasswordHasher } from './modules/auth/password-hasher';
+import { RateLimits } from './modules/limits/rate-limits';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { ProgressService } from './modules/onboarding/progress.service';
 import { OrganizationService } from './modules/organizations/organization.service';
@@ -22,6 +23,13 @@ export interface Dependencies {
   logger: Logger;
   hasher: PasswordHasher;
   keyRing: KeyRing;
+  rateLimits: RateLimits;
+}
+
+/** Who is asking: what request-scoped services need to know. */
+export interface Requester {
+  ip: string;
+  log: Log;
 }
 
 export async function createDependencies(
@@ -35,24 +43,25 @@ export async function createDependencies(
     logger,
     hasher: new PasswordHasher(config.scrypt),
     keyRing: await loadKeyRing(config),
+    rateLimits: new RateLimits(orm.em.getConnection().getKnex(), config.rateLimits),
   };
 }
 
 /** The services of one request, all sharing that request's EntityManager fork. */
-export function servicesFor(deps: Dependencies, em: EntityManager) {
+export function servicesFor(deps: Dependencies, em: EntityManager, requester: Requester) {
   const tokens = new AccessTokenService(em);
   return {
     tokens,
-    accounts: new AccountService(em, deps.hasher, tokens),
+    accounts: new AccountService(em, deps.hasher, tokens, deps.rateLimits, requester),
     profiles: new ProfileService(em),
-    apiKeys: new ApiKeyService(em, deps.keyRing, deps.logger),
+    apiKeys: new ApiKeyService(em, deps.keyRing, requester.log),
     onboarding: new OnboardingService(em),
     progress: new ProgressService(em),
     organizations: new OrganizationService(em),
     activity: new ActivityService(em),
     plans: new PlanService(em),
-    exports: new ExportService(em, deps.keyRing, deps.logger),
-    deletion: new AccountDeletionService(em),
+    exports: new ExportService(em, deps.keyRing, requester.log, deps.rateLimits),
+    deletion: new AccountDeletionService(em, deps.rateLimits),
   };
 }
 

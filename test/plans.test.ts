@@ -21,9 +21,11 @@ const LIMITS = /* GraphQL */ `
 
 let server: TestServer;
 let second: TestServer;
+// Enough password attempts that all 20 racing sign-ins reach the plan check.
+const RATE_LIMITS = 'passwordAttempts=100/900';
 beforeAll(async () => {
-  server = await startTestServer();
-  second = await startTestServer();
+  server = await startTestServer({ RATE_LIMITS });
+  second = await startTestServer({ RATE_LIMITS });
 });
 afterAll(async () => {
   await Promise.all([server.close(), second.close()]);

@@ -6,6 +6,7 @@ import { freePort } from '../scripts/free-port';
 import { CREATE_TOKEN, PASSWORD, SIGN_UP, uniqueEmail } from './helpers/factories';
 import { isAlive, MAIN, startServerProcess } from './helpers/process';
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 
 /*
  * What `npm start` does, end to end: no DATABASE_URL, so the server starts its
@@ -72,6 +73,76 @@ describe('the server process with the embedded database', () => {
     expect(isAlive(restarted)).toBe(false);
   });
 });
+
+describe('graceful shutdown', () => {
+  it('lets a request in flight at SIGTERM finish with 200, then exits 0 leaving no postgres', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'account-api-drain-'));
+    const port = await freePort();
+    const pgPort = await freePort();
+    const server = await startServerProcess({
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      SCRYPT_LOG_N: '4',
+    });
+    const blocker = new pg.Client({
+      connectionString: `postgres://postgres:${readFileSync(path.join(dataDir, 'pg-password'), 'utf8').trim()}@127.0.0.1:${pgPort}/account`,
+    });
+    try {
+      const signedUp = await post(port, SIGN_UP, {
+        input: { email: uniqueEmail('drain'), password: PASSWORD, name: 'D' },
+      });
+      const { token, viewer } = (
+        signedUp.data as { signUp: { token: string; viewer: { id: string } } }
+      ).signUp;
+      const postgres = postmasterPid(dataDir);
+
+      // Hold the user's row so the request below stays in flight until released.
+      blocker.on('error', () => undefined); // the server's shutdown ends this session
+      await blocker.connect();
+      await blocker.query('begin');
+      await blocker.query('select 1 from users where id = $1 for update', [viewer.id]);
+      const inFlight = fetch(`http://127.0.0.1:${port}/api/user/profile`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Finished' }),
+      });
+      await waitFor(async () => {
+        const { rows } = await blocker.query(
+          "select 1 from pg_stat_activity where wait_event_type = 'Lock'",
+        );
+        return rows.length > 0;
+      });
+
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.child.exitCode).toBeNull(); // still draining
+      await blocker.query('commit');
+
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { name: string }).name).toBe('Finished');
+      const started = Date.now();
+      expect(await server.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000); // not held open by keep-alive
+      expect(isAlive(postgres)).toBe(false);
+    } finally {
+      await blocker.end().catch(() => undefined);
+      server.child.kill('SIGKILL');
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not met in 5 s');
+}
 
 describe('invalid configuration', () => {
   it.each([

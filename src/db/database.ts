@@ -50,7 +50,9 @@ export async function openDatabase(
   }
   let orm: MikroORM | undefined;
   try {
-    orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: config.db.poolMax }));
+    orm = await MikroORM.init(
+      ormConfig({ clientUrl: url, poolMax: config.db.poolMax, log: logger }),
+    );
     const applied = await migrate(orm, url);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   } catch (error) {

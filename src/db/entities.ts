@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ActivityEvent } from '../modules/activity/activity-event.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { AccessToken } from '../modules/auth/access-token.entity';
+import { RateLimit } from '../modules/limits/rate-limit.entity';
 import { Onboarding } from '../modules/onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from '../modules/organizations/organization.entity';
 import { User } from '../modules/users/user.entity';
@@ -16,4 +17,5 @@ export const entities = [
   Invitation,
   Onboarding,
   ActivityEvent,
+  RateLimit,
 ];

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import type { Log } from '../logger';
 import { entities } from './entities';
 
 export interface OrmConfigOptions {
@@ -8,6 +9,8 @@ export interface OrmConfigOptions {
   poolMax?: number;
   /** Write `.snapshot.json` next to the migrations (the CLI only). */
   snapshot?: boolean;
+  /** Where the query builder's own warnings go (default: the console). */
+  log?: Log;
 }
 
 /**
@@ -29,8 +32,9 @@ export function ormConfig(options: OrmConfigOptions): Options {
     forceUtcTimezone: true,
     allowGlobalContext: false,
     // Fail fast when the database is unreachable instead of queueing forever.
-    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: 5_000 },
+    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: 3_000 },
     driverOptions: {
+      ...(options.log ? { log: knexLog(options.log) } : {}),
       connection: {
         connectionTimeoutMillis: 3_000,
         statement_timeout: 10_000,
@@ -51,4 +55,17 @@ export function ormConfig(options: OrmConfigOptions): Options {
       silent: true,
     },
   });
+}
+
+/** knex's logger (it reports discarded broken connections) as structured log lines. */
+function knexLog(log: Log) {
+  const line = (level: 'warn' | 'error' | 'debug') => (message: unknown) => {
+    log[level]({ component: 'knex' }, typeof message === 'string' ? message : 'knex event');
+  };
+  return {
+    warn: line('warn'),
+    error: line('error'),
+    deprecate: line('warn'),
+    debug: line('debug'),
+  };
 }

@@ -1,12 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../common/errors';
+import type { Log } from '../logger';
 import type { Session } from '../modules/auth/access-token.service';
 import { bearerToken } from '../modules/auth/token';
+import type { RateLimits } from '../modules/limits/rate-limits';
 import { servicesFor, type Dependencies, type Services } from '../services';
 
 /**
  * Authentication of one request, resolved on first use and then remembered,
  * so operations that need no viewer (signUp) never touch the token table.
+ * Invalid tokens are counted per client address across instances; past the
+ * limit the answer is RATE_LIMITED instead of UNAUTHENTICATED.
  */
 export class RequestAuth {
   private session: Promise<Session | null> | undefined;
@@ -14,18 +19,25 @@ export class RequestAuth {
   constructor(
     private readonly token: string | undefined,
     private readonly services: Services,
+    private readonly limits: RateLimits,
+    private readonly clientIp: string,
   ) {}
 
   current(): Promise<Session | null> {
-    this.session ??= this.token
-      ? this.services.tokens.authenticate(this.token)
-      : Promise.resolve(null);
+    this.session ??= this.resolve();
     return this.session;
   }
 
   async require(): Promise<Session> {
     const session = await this.current();
     if (!session) throw unauthenticated();
+    return session;
+  }
+
+  private async resolve(): Promise<Session | null> {
+    if (!this.token) return null;
+    const session = await this.services.tokens.authenticate(this.token);
+    if (!session) await this.limits.consume('authFailuresPerAddress', this.clientIp);
     return session;
   }
 }
@@ -36,23 +48,42 @@ export interface Context {
   em: EntityManager;
   services: Services;
   auth: RequestAuth;
+  log: Log;
 }
 
 export interface RequestInfo {
   id: string;
   ip: string;
   authorization: string | undefined;
+  /** The request's own logger (its lines carry the request id). */
+  log: Log;
+}
+
+/** What a request context is built from, the same for GraphQL and REST. */
+export function requestInfo(request: FastifyRequest): RequestInfo {
+  return {
+    id: request.id,
+    ip: request.ip,
+    authorization: request.headers.authorization,
+    log: request.log,
+  };
 }
 
 /** One EntityManager fork per request, carried by the context. */
 export function createContext(deps: Dependencies, request: RequestInfo): Context {
   const em = deps.orm.em.fork();
-  const services = servicesFor(deps, em);
+  const services = servicesFor(deps, em, { ip: request.ip, log: request.log });
   return {
     requestId: request.id,
     clientIp: request.ip,
     em,
     services,
-    auth: new RequestAuth(bearerToken(request.authorization), services),
+    auth: new RequestAuth(
+      bearerToken(request.authorization),
+      services,
+      deps.rateLimits,
+      request.ip,
+    ),
+    log: request.log,
   };
 }

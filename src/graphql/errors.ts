@@ -1,9 +1,9 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ConnectionException } from '@mikro-orm/core';
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError, ErrorCode, isErrorCode } from '../common/errors';
+import { isDatabaseUnavailable } from '../db/errors';
 
 /** What a client may learn about a failure: nothing more, on either face. */
 export interface PublicError {
@@ -30,40 +30,6 @@ const REQUEST_ERROR_CODES = new Set([
   'INTROSPECTION_DISABLED',
   'MAX_RECURSIVE_SELECTIONS_EXCEEDED',
 ]);
-
-/** Network-level failures to reach PostgreSQL (node-postgres / knex / tarn). */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-  '53300', // too_many_connections
-]);
-
-/** True when `error` means the database cannot be reached right now. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (e instanceof ConnectionException) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (e.name === 'KnexTimeoutError') return true; // no pooled connection in time
-    if (/Connection terminated|timeout exceeded when trying to connect/i.test(e.message)) {
-      return true;
-    }
-    e = e.cause;
-  }
-  return false;
-}
 
 /**
  * Maps anything thrown while serving a request to what the client sees.

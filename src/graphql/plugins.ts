@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '../logger';
 import type { Context } from './context';
 import { isInternal, toPublicError } from './errors';
 
@@ -21,28 +20,19 @@ export function describeForLog(error: unknown): Record<string, unknown> {
   };
 }
 
-/** Logs every error that reaches the client as INTERNAL_SERVER_ERROR. */
-export function internalErrorLogger(logger: Logger): ApolloServerPlugin<Context> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didEncounterErrors({ errors, contextValue, operationName }) {
-          for (const error of errors) {
-            if (!isInternal(toPublicError(error))) continue;
-            const cause = error.originalError ?? error;
-            logger.error(
-              {
-                requestId: contextValue.requestId,
-                operationName,
-                path: error.path,
-                err: describeForLog(cause),
-              },
-              'unexpected error',
-            );
-          }
-          return Promise.resolve();
-        },
-      });
-    },
-  };
-}
+/** Logs every error that reaches the client as INTERNAL_SERVER_ERROR, on the request's logger. */
+export const internalErrorLogger: ApolloServerPlugin<Context> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didEncounterErrors({ errors, contextValue, operationName }) {
+        for (const error of errors) {
+          if (!isInternal(toPublicError(error))) continue;
+          contextValue.log.error(
+            { operationName, path: error.path, err: describeForLog(error.originalError ?? error) },
+            'unexpected error',
+          );
+        }
+        return Promise.resolve();
+      },
+    }),
+};

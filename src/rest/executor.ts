@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
 import { badInput } from '../common/errors';
 import { isoSeconds } from '../common/time';
-import { createContext } from '../graphql/context';
+import { createContext, requestInfo } from '../graphql/context';
 import { isInternal, toPublicError, type PublicError } from '../graphql/errors';
 import { describeForLog } from '../graphql/plugins';
 import { sendError } from '../http/errors';
@@ -39,11 +39,7 @@ async function run(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   void reply.header('cache-control', 'no-store');
-  const contextValue = createContext(deps, {
-    id: request.id,
-    ip: request.ip,
-    authorization: request.headers.authorization,
-  });
+  const contextValue = createContext(deps, requestInfo(request));
   let variables: Record<string, unknown>;
   try {
     // Every documented path needs a token: authenticate before reading input,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
 
 export interface GraphQLResult<T = Record<string, unknown>> {
   status: number;
@@ -22,12 +23,24 @@ export interface TestServer {
   em(): EntityManager;
   /** Runs SQL directly against the database (`?` placeholders). */
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * POSTs a GraphQL request. Each request comes from a random client address
+   * (X-Forwarded-For; the test server trusts it) unless `headers` names one,
+   * so per-address limits only meet the tests that aim at them.
+   */
   graphql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
+    headers?: Record<string, string>,
   ): Promise<GraphQLResult<T>>;
   close(): Promise<void>;
+}
+
+/** A client address from 10.0.0.0/8, different for (almost) every request. */
+export function randomClientAddress(): string {
+  const [a = 0, b = 0, c = 0] = randomBytes(3);
+  return `10.${a}.${b}.${c}`;
 }
 
 /** This worker's own database (see test/setup/global-setup.ts). */
@@ -63,7 +76,10 @@ export function testMasterKeys(): string {
 }
 
 /** The real server on an ephemeral port, against this worker's PostgreSQL. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logLines?: string[] } = {},
+): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: workerDatabaseUrl(),
@@ -72,9 +88,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     SCRYPT_LOG_N: '4',
     SCRYPT_MAX_CONCURRENCY: '4',
     MASTER_KEYS: testMasterKeys(),
+    TRUST_PROXY: 'true',
     ...env,
   });
-  const app = await createApp(config);
+  // With `logLines`, every line the server logs is collected there.
+  const lines = options.logLines;
+  const app = await createApp(
+    config,
+    lines ? createLogger(config, { write: (line: string) => void lines.push(line) }) : undefined,
+  );
   await app.server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -83,12 +105,19 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     url,
     em: () => app.database.orm.em.fork(),
     sql: (query, params = []) => app.database.orm.em.fork().execute(query, params),
-    async graphql<T>(query: string, variables?: Record<string, unknown>, token?: string) {
+    async graphql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      token?: string,
+      headers: Record<string, string> = {},
+    ) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          'x-forwarded-for': randomClientAddress(),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
         },
         body: JSON.stringify({ query, variables }),
       });

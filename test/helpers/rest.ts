@@ -1,6 +1,6 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { TestServer } from './app';
+import { randomClientAddress, type TestServer } from './app';
 
 export interface RestResponse<T = Record<string, unknown>> {
   status: number;
@@ -37,7 +37,10 @@ export class RestClient {
     path: string,
     options: RestRequest = {},
   ): Promise<RestResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = {
+      'x-forwarded-for': randomClientAddress(),
+      ...options.headers,
+    };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     let body: string | undefined = options.rawBody;
     if (body === undefined && options.body !== undefined) {

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { normaliseEmail } from '../auth/account.service';
+import { RateLimits } from '../limits/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 
@@ -16,9 +17,13 @@ export const ACCOUNT_DELETED = 'Account deleted';
  * organization passes to its longest-standing remaining member.
  */
 export class AccountDeletionService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly limits: RateLimits,
+  ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
+    await this.limits.consume('accountDeletion', user.id);
     if (normaliseEmail(confirmEmail) !== user.email) {
       throw badInput('confirmEmail', 'confirmEmail does not match the account email');
     }
@@ -43,6 +48,9 @@ export class AccountDeletionService {
       }
       for (const membership of mine) await this.leave(em, membership);
       await em.nativeDelete(User, { id: userId });
+      await em.execute('delete from rate_limits where key in (?)', [
+        RateLimits.accountKeys(userId, user.email),
+      ]);
     });
     this.em.clear();
     return userId;

@@ -4,7 +4,8 @@ import { ActivityEvent } from '../activity/activity-event.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { presentApiKey } from '../api-keys/api-key.service';
 import type { KeyRing } from '../api-keys/key-ring';
-import type { Logger } from '../../logger';
+import type { RateLimits } from '../limits/rate-limits';
+import type { Log } from '../../logger';
 import { AccessToken } from '../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
@@ -25,10 +26,12 @@ export class ExportService {
   constructor(
     private readonly em: EntityManager,
     private readonly keyRing: KeyRing,
-    private readonly logger: Logger,
+    private readonly logger: Log,
+    private readonly limits: RateLimits,
   ) {}
 
-  export(userId: string): Promise<Record<string, unknown>> {
+  async export(userId: string): Promise<Record<string, unknown>> {
+    await this.limits.consume('dataExport', userId);
     return this.em.transactional(
       async (em) => {
         const user = await em.findOneOrFail(User, { id: userId });

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
 import { newId } from '../../common/ids';
-import type { Logger } from '../../logger';
+import type { Log } from '../../logger';
 import type { User } from '../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
@@ -32,7 +32,7 @@ export class ApiKeyService {
   constructor(
     private readonly em: EntityManager,
     private readonly keyRing: KeyRing,
-    private readonly logger: Logger,
+    private readonly logger: Log,
   ) {}
 
   async list(user: User): Promise<ApiKeyView[]> {
@@ -104,7 +104,7 @@ export class ApiKeyService {
  * that fails to decrypt (tampered, misplaced, unknown master key) is reported
  * as unreadable and logged without any secret, never fatal.
  */
-export function presentApiKey(keyRing: KeyRing, logger: Logger, key: ApiKey): ApiKeyView {
+export function presentApiKey(keyRing: KeyRing, logger: Log, key: ApiKey): ApiKeyView {
   const base = {
     id: key.id,
     provider: key.provider,

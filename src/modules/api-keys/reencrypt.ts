@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Logger } from '../../logger';
+import type { Log } from '../../logger';
 import type { Provider } from './api-key.entity';
 import { associatedData } from './api-key.service';
 import { DecryptionError, type KeyRing } from './key-ring';
@@ -29,7 +29,7 @@ interface SealedRow {
 export async function reencryptAll(
   em: EntityManager,
   keyRing: KeyRing,
-  logger: Logger,
+  logger: Log,
   batchSize = 200,
 ): Promise<ReencryptionReport> {
   const report: ReencryptionReport = { reencrypted: 0, unreadable: [] };

@@ -1,6 +1,8 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, conflict, ErrorCode, planLimitExceeded } from '../../common/errors';
+import type { Requester } from '../../services';
+import { accountKey, type RateLimits } from '../limits/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { User } from '../users/user.entity';
 import { AccessToken } from './access-token.entity';
@@ -28,9 +30,12 @@ export class AccountService {
     private readonly em: EntityManager,
     private readonly hasher: PasswordHasher,
     private readonly tokens: AccessTokenService,
+    private readonly limits: RateLimits,
+    private readonly requester: Requester,
   ) {}
 
   async signUp(input: { email: string; password: string; name: string }): Promise<IssuedToken> {
+    await this.limits.consume('signUpPerAddress', this.requester.ip);
     const passwordHash = await this.hasher.hash(input.password);
     const email = normaliseEmail(input.email);
     const user = this.em.create(User, { email, passwordHash, name: input.name.trim() });
@@ -46,24 +51,46 @@ export class AccountService {
     }
   }
 
-  /** Sign-in: exchanges an email and password for a new Bearer token. */
+  /**
+   * Sign-in: exchanges an email and password for a new Bearer token. Every
+   * attempt is counted, per account and per client address, before the
+   * password is checked, so that no burst (on any number of instances) gets
+   * more checks than the limit; a success clears the account's count.
+   */
   async createAccessToken(input: {
     email: string;
     password: string;
     name?: string | null;
   }): Promise<IssuedToken> {
-    const user = await this.em.findOne(
-      User,
-      { email: normaliseEmail(input.email) },
-      { populate: ['passwordHash'] },
-    );
+    const email = normaliseEmail(input.email);
+    await this.limits.consume('signInPerAddress', this.requester.ip);
+    const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
+    await this.limits.consume('passwordAttempts', accountKey(user?.id, email));
     if (!user) {
       await this.hasher.verifyNothing(input.password);
       throw invalidCredentials();
     }
     if (!(await this.hasher.verify(user.passwordHash, input.password))) throw invalidCredentials();
+    await this.limits.reset('passwordAttempts', accountKey(user.id, email));
+    await this.limits.refund('signInPerAddress', this.requester.ip);
     await this.rehashIfOutdated(user, input.password);
+    await this.limits.consume('tokenCreation', user.id);
     return this.issueWithinPlan(user, input.name?.trim() ?? 'Access token');
+  }
+
+  /** Existing tokens stay valid (documented behaviour of the Users API). */
+  async changePassword(
+    user: User,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void> {
+    await this.limits.consume('passwordAttempts', accountKey(user.id, user.email));
+    await this.em.populate(user, ['passwordHash']);
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw badInput('currentPassword', 'Current password is incorrect.');
+    }
+    await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
+    user.passwordHash = await this.hasher.hash(input.newPassword);
+    await this.em.flush();
   }
 
   /**
@@ -87,19 +114,6 @@ export class AccountService {
       await em.flush();
       return { ...issued, user: locked };
     });
-  }
-
-  /** Existing tokens stay valid (documented behaviour of the Users API). */
-  async changePassword(
-    user: User,
-    input: { currentPassword: string; newPassword: string },
-  ): Promise<void> {
-    await this.em.populate(user, ['passwordHash']);
-    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
-      throw badInput('currentPassword', 'Current password is incorrect.');
-    }
-    user.passwordHash = await this.hasher.hash(input.newPassword);
-    await this.em.flush();
   }
 
   private async rehashIfOutdated(user: User, password: string): Promise<void> {

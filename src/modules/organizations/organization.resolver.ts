@@ -5,6 +5,7 @@ import {
   InvitationType,
   membershipOf,
   MembershipType,
+  OrganizationMemberType,
   OrganizationType,
 } from './organization.types';
 
@@ -34,5 +35,23 @@ export class OrganizationResolver {
     @Ctx() ctx: Context,
   ): Promise<InvitationType[]> {
     return ctx.services.organizations.invitations(organization.entity, organization.viewerRole);
+  }
+
+  @FieldResolver(() => [OrganizationMemberType], {
+    description: 'Everyone in the organization, oldest member first.',
+  })
+  async members(
+    @Root() organization: OrganizationType,
+    @Ctx() ctx: Context,
+  ): Promise<OrganizationMemberType[]> {
+    const memberships = await ctx.services.organizations.members(organization.entity);
+    return memberships.map((membership) => ({
+      id: membership.user.id,
+      name: membership.user.name,
+      email: membership.user.email,
+      role: membership.role,
+      joinedAt: membership.createdAt,
+      organization,
+    }));
   }
 }

@@ -10,6 +10,7 @@ export class OrganizationService {
   /** Batched per request: one query for all organizations in a response. */
   private readonly memberCounts: DataLoader<string, number>;
   private readonly invitationsByOrganization: DataLoader<string, Invitation[]>;
+  private readonly membersByOrganization: DataLoader<string, Membership[]>;
 
   constructor(private readonly em: EntityManager) {
     this.memberCounts = new DataLoader(async (ids) => {
@@ -29,6 +30,19 @@ export class OrganizationService {
       );
       return ids.map((id) => invitations.filter((inv) => inv.organization.id === id));
     });
+    this.membersByOrganization = new DataLoader(async (ids) => {
+      const memberships = await this.em.find(
+        Membership,
+        { organization: { $in: [...ids] } },
+        { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' } },
+      );
+      return ids.map((id) => memberships.filter((m) => m.organization.id === id));
+    });
+  }
+
+  /** Members of an organization, oldest first, with their user. */
+  members(organization: Organization): Promise<Membership[]> {
+    return this.membersByOrganization.load(organization.id);
   }
 
   /** The user's memberships, oldest first, with their organizations. */

@@ -86,3 +86,26 @@ export function membershipOf(membership: {
     organization: new OrganizationType(membership.organization, membership.role),
   };
 }
+
+@ObjectType('OrganizationMember', {
+  description: 'A member of an organization the viewer belongs to.',
+})
+export class OrganizationMemberType {
+  @Field(() => ID, { description: 'The user id of the member.' })
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => EmailAddressResolver)
+  email!: string;
+
+  @Field(() => MembershipRole)
+  role!: Role;
+
+  @Field(() => Date)
+  joinedAt!: Date;
+
+  @Field(() => OrganizationType)
+  organization!: OrganizationType;
+}

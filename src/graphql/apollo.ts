@@ -1,0 +1,77 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { ErrorCode, httpStatusOf } from '../common/errors';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Context } from './context';
+import { formatGraphQLError } from './errors';
+import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
+import { internalErrorLogger } from './plugins';
+
+/** These codes set the HTTP status of a GraphQL response (with Retry-After). */
+const STATUS_CODES = [ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED];
+
+/**
+ * A GraphQL answer whose errors include SERVICE_UNAVAILABLE or RATE_LIMITED
+ * is sent with 503 / 429 and Retry-After, like the REST face, so that clients
+ * and load balancers back off instead of reading a partial 200.
+ */
+const httpStatusPlugin: ApolloServerPlugin<Context> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ response }) => {
+        if (response.body.kind !== 'single') return Promise.resolve();
+        const errors = response.body.singleResult.errors ?? [];
+        for (const code of STATUS_CODES) {
+          const error = errors.find((e) => e.extensions?.['code'] === code);
+          if (!error) continue;
+          response.http.status = httpStatusOf(code);
+          const retryAfter = error.extensions?.['retryAfter'];
+          if (typeof retryAfter === 'number')
+            response.http.headers.set('retry-after', String(retryAfter));
+          break;
+        }
+        return Promise.resolve();
+      },
+    }),
+};
+
+export async function createApolloServer(
+  config: Config,
+  schema: GraphQLSchema,
+  server: FastifyInstance,
+  logger: Logger,
+): Promise<ApolloServer<Context>> {
+  const limits = queryLimits({ production: config.isProduction });
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    formatError: formatGraphQLError,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // Shutdown is ours (src/main.ts): Apollo must not re-raise SIGTERM itself.
+    stopOnTerminationSignals: false,
+    logger,
+    validationRules: [...limits.validationRules, oncePerDocument],
+    parseOptions: { maxTokens: MAX_TOKENS },
+    plugins: [
+      ...limits.plugins,
+      internalErrorLogger,
+      httpStatusPlugin,
+      config.isProduction
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+  await apollo.start();
+  // After in-flight requests have finished (Fastify runs onClose last).
+  server.addHook('onClose', async () => {
+    await apollo.stop();
+  });
+  return apollo;
+}

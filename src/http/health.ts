@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Dependencies } from '../services';
+import { knownPath, type KnownPath } from './errors';
+
+/** How long readiness may wait for the database before saying no. */
+const READY_TIMEOUT_MS = 2_000;
+
+/**
+ * For load balancers: `/healthz` says the process is alive (no database
+ * involved), `/readyz` that it can reach the database right now.
+ */
+export function registerHealthRoutes(server: FastifyInstance, deps: Dependencies): KnownPath[] {
+  server.get('/healthz', (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  );
+  server.get('/readyz', async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+    });
+    const ping = deps.orm.em
+      .fork()
+      .execute('select 1')
+      .then(() => true)
+      .catch(() => false);
+    const ready = await Promise.race([ping, timeout]);
+    clearTimeout(timer);
+    if (ready) return reply.send({ status: 'ready' });
+    return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
+  });
+  return [knownPath('/healthz', ['GET']), knownPath('/readyz', ['GET'])];
+}

@@ -1,0 +1,131 @@
+import pg from 'pg';
+import { startTestServer, type TestServer } from './helpers/app';
+import { signUp, type SignedUp } from './helpers/factories';
+import { addMember, createOrganization } from './helpers/organizations';
+import { ControlledPostgres } from './helpers/pg-control';
+import { RestClient } from './helpers/rest';
+
+/*
+ * A PostgreSQL of this file's own, stopped and started under a running server.
+ */
+
+jest.setTimeout(60_000);
+
+let postgres: ControlledPostgres;
+let server: TestServer;
+let rest: RestClient;
+let user: SignedUp;
+beforeAll(async () => {
+  postgres = await ControlledPostgres.start();
+  server = await startTestServer({ DATABASE_URL: postgres.url });
+  rest = new RestClient(server);
+  user = await signUp(server);
+});
+afterAll(async () => {
+  await server.close();
+  await postgres.quit();
+});
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await work();
+  return { value, ms: Date.now() - started };
+}
+
+describe('PostgreSQL stops and comes back', () => {
+  it('answers 503 fast while it is down, and 200 again once it is back, without a restart', async () => {
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    await postgres.stop();
+
+    const graphql = await timed(() =>
+      server.graphql('{ viewer { id profile { email } } }', {}, user.token),
+    );
+    expect(graphql.ms).toBeLessThan(5_000);
+    expect(graphql.value.status).toBe(503);
+    expect(graphql.value.headers.get('retry-after')).toBe('5');
+    expect(graphql.value.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(graphql.value.data).toEqual({ viewer: null });
+
+    const restCall = await timed(() =>
+      rest.request<{ error: { code: string } }>('GET', '/api/user/profile', { token: user.token }),
+    );
+    expect(restCall.ms).toBeLessThan(5_000);
+    expect(restCall.value.status).toBe(503);
+    expect(restCall.value.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(restCall.value.headers.get('retry-after')).toBe('5');
+
+    // Nothing succeeds unauthenticated either: sign-up fails as unavailable.
+    const signUpWhileDown = await server.graphql(
+      'mutation { signUp(input: {email: "down@example.com", password: "Sturdy-Passw0rd", name: "D"}) { token } }',
+    );
+    expect(signUpWhileDown.status).toBe(503);
+    expect(signUpWhileDown.data).toBeNull();
+
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+    await postgres.start();
+    const back = await server.graphql<{ viewer: { id: string } }>(
+      '{ viewer { id } }',
+      {},
+      user.token,
+    );
+    expect(back.status).toBe(200);
+    expect(back.data?.viewer.id).toBe(user.id);
+    expect((await rest.request('GET', '/api/user/profile', { token: user.token })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('a connection killed in the middle of deleteAccount', () => {
+  it('rolls everything back', async () => {
+    const doomed = await signUp(server);
+    const org = await createOrganization(server, doomed.token, 'Kept Org');
+    const other = await signUp(server);
+    await addMember(server, org, other.id, 'member', new Date());
+    const before = await server.sql(
+      'select count(*)::int as n from memberships where organization_id = ?',
+      [org],
+    );
+
+    // Hold the organization's row lock so that deleteAccount stops half-way.
+    const blocker = new pg.Client({ connectionString: postgres.url });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select 1 from organizations where id = $1 for update', [org]);
+
+    const deletion = server.graphql(
+      'mutation($e: String!) { deleteAccount(confirmEmail: $e) { message } }',
+      { e: doomed.email },
+      doomed.token,
+    );
+    let pid: number | undefined;
+    for (let i = 0; i < 100 && pid === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { rows } = await blocker.query<{ pid: number }>(
+        `select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%organizations%for update%'`,
+      );
+      pid = rows[0]?.pid;
+    }
+    expect(pid).toBeDefined();
+    await blocker.query('select pg_terminate_backend($1)', [pid]);
+    const result = await deletion;
+    await blocker.query('rollback');
+    await blocker.end();
+
+    expect(result.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(await server.sql('select 1 from users where id = ?', [doomed.id])).toHaveLength(1);
+    expect(
+      await server.sql('select 1 from access_tokens where user_id = ?', [doomed.id]),
+    ).toHaveLength(1);
+    expect(
+      await server.sql('select count(*)::int as n from memberships where organization_id = ?', [
+        org,
+      ]),
+    ).toEqual(before);
+    const me = await server.graphql('{ viewer { id } }', {}, doomed.token);
+    expect(me.errors).toBeUndefined();
+  });
+});
