@@ -11,7 +11,7 @@ import { startTempPostgres } from './temp-postgres';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const name = /^--name[= ]?(.*)$/.exec(args.join(' '))?.[1]?.trim() ?? '';
+  const name = /--name[= ]?([^ ]*)/.exec(args.join(' '))?.[1]?.trim() ?? '';
   // The name becomes part of a class name: letters, digits and underscores only.
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     process.stderr.write(
@@ -24,7 +24,9 @@ async function main(): Promise<number> {
     const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url }));
     await migrate(orm, pg.url);
     await orm.close(true);
-    const cli = spawnSync('npx', ['mikro-orm', 'migration:create', `--name=${name}`], {
+    // --blank: for what the entities cannot describe (triggers); write it by hand.
+    const blank = args.includes('--blank') ? ['--blank'] : [];
+    const cli = spawnSync('npx', ['mikro-orm', 'migration:create', `--name=${name}`, ...blank], {
       stdio: 'inherit',
       env: { ...process.env, DATABASE_URL: pg.url },
     });

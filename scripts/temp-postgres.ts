@@ -12,9 +12,12 @@ export interface TempPostgres {
 }
 
 /** A throwaway PostgreSQL cluster in a temporary folder, removed on stop. */
-export async function startTempPostgres(databaseName = 'scratch'): Promise<TempPostgres> {
+export async function startTempPostgres(
+  databaseName = 'scratch',
+  settings: Readonly<Record<string, string>> = {},
+): Promise<TempPostgres> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'account-api-pg-'));
-  const database = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), settings });
   await database.createDatabase(databaseName);
   return {
     database,

@@ -10,7 +10,7 @@ import { createContext, requestInfo } from './graphql/context';
 import { buildGraphQLSchema } from './graphql/schema';
 import { registerHealthRoutes } from './http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
-import { createLogger, type Logger } from './logger';
+import { accessLogger, createLogger, type Logger } from './logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
 import { createDependencies, type Dependencies } from './services';
@@ -35,13 +35,15 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Builds the whole service (database included) without listening. */
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
   const database = await openDatabase(config, logger);
+  let deps: Dependencies | undefined;
   try {
-    const deps = await createDependencies(config, database.orm, logger);
+    deps = await createDependencies(config, database, logger);
     const server = await createServer(config, deps, logger);
+    const ready = deps;
     return {
       server,
       database,
-      deps,
+      deps: ready,
       logger,
       async close() {
         const grace = setTimeout(() => {
@@ -55,11 +57,14 @@ export async function createApp(config: Config, logger = createLogger(config)): 
           await server.close();
         } finally {
           clearTimeout(grace);
+          await ready.tokenUsage.close();
+          await ready.authCache.close();
           await database.close();
         }
       },
     };
   } catch (error) {
+    await deps?.authCache.close();
     await database.close();
     throw error;
   }
@@ -102,9 +107,11 @@ async function createServer(
     void reply.header('x-request-id', request.id);
     done();
   });
+  const accessLog = accessLogger(logger);
   server.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
+    accessLog.info(
       {
+        requestId: request.id,
         method: request.method,
         url: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
@@ -128,13 +135,15 @@ async function createServer(
     }
     done(null, payload);
   });
-  await server.register(cors, {
-    origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'apollo-require-preflight'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
-    maxAge: 600,
-  });
+  if (config.corsOrigins.length > 0) {
+    await server.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'apollo-require-preflight'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
 
   const paths: KnownPath[] = [];
   installErrorHandlers(server, () => paths);

@@ -140,6 +140,7 @@ const envSchema = z
     SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000),
     SCRYPT_QUEUE_TIMEOUT_MS: integer('SCRYPT_QUEUE_TIMEOUT_MS', 1, 60_000, 2_000),
     RATE_LIMITS: rateLimits,
+    AUTH_CACHE_TTL_MS: integer('AUTH_CACHE_TTL_MS', 0, 300_000, 30_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -185,6 +186,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Overrides of the rate-limit policies (src/modules/limits/policies.ts). */
   rateLimits: Partial<Record<LimitName, Policy>>;
+  /** How long a token lookup may be served from memory; 0 turns the cache off. */
+  authCacheTtlMs: number;
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -237,5 +240,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     rateLimits: e.RATE_LIMITS,
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
   };
 }

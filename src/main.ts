@@ -25,6 +25,7 @@ async function main(): Promise<void> {
         const app = await starting.catch(() => undefined);
         await app?.close();
         logger.info('stopped');
+        logger.flush();
         process.exitCode = 0;
       } catch (error) {
         logger.error({ err: error }, 'error during shutdown');

@@ -38,6 +38,8 @@ export interface EmbeddedPostgresOptions {
    * `npm start`), connect to it instead, and leave it running on stop().
    */
   reuseRunning?: boolean;
+  /** More `-c name=value` server settings. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 const USER = 'postgres';
@@ -74,7 +76,11 @@ export async function startEmbeddedPostgres(
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: Object.entries({
+      listen_addresses: '127.0.0.1',
+      unix_socket_directories: '',
+      ...options.settings,
+    }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: (message: unknown) => {
       const text = String(message).trimEnd();
       recentLog.push(text);

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { Context } from './context';
 import { formatGraphQLError } from './errors';
 import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
-import { internalErrorLogger } from './plugins';
+import { forgetAfterMutation, internalErrorLogger } from './plugins';
 
 /** These codes set the HTTP status of a GraphQL response (with Retry-After). */
 const STATUS_CODES = [ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED];
@@ -62,6 +62,7 @@ export async function createApolloServer(
     plugins: [
       ...limits.plugins,
       internalErrorLogger,
+      forgetAfterMutation,
       httpStatusPlugin,
       config.isProduction
         ? ApolloServerPluginLandingPageDisabled()

@@ -34,6 +34,17 @@ export class RequestAuth {
     return session;
   }
 
+  /**
+   * After a mutation: this instance stops serving the viewer's cached row at
+   * once, so the next request reads its own write even before the database's
+   * change notification (which tells every other instance) has arrived.
+   */
+  async wrote(): Promise<void> {
+    if (!this.session) return;
+    const session = await this.session.catch(() => null);
+    if (session) this.services.tokens.forget(session.user.id);
+  }
+
   private async resolve(): Promise<Session | null> {
     if (!this.token) return null;
     const session = await this.services.tokens.authenticate(this.token);

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
 import type { Context } from './context';
 import { isInternal, toPublicError } from './errors';
 
@@ -34,5 +35,16 @@ export const internalErrorLogger: ApolloServerPlugin<Context> = {
         }
         return Promise.resolve();
       },
+    }),
+};
+
+/** Read-your-writes through the auth cache: see `RequestAuth.wrote`. */
+export const forgetAfterMutation: ApolloServerPlugin<Context> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ operation, contextValue }) =>
+        operation?.operation === OperationTypeNode.MUTATION
+          ? contextValue.auth.wrote()
+          : Promise.resolve(),
     }),
 };

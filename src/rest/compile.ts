@@ -24,6 +24,8 @@ export type JsonSchema = Record<string, unknown>;
 
 export interface CompiledRoute extends RestRoute {
   operation: DocumentNode;
+  /** Whether the operation writes (a GraphQL mutation). */
+  mutation: boolean;
   /** Dotted response-key paths (from the data root) whose type is DateTime. */
   dateTimePaths: ReadonlySet<string>;
   /** REST body field -> GraphQL name (input field or variable). */
@@ -69,6 +71,7 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
   return {
     ...route,
     operation,
+    mutation: definition.operation === OperationTypeNode.MUTATION,
     dateTimePaths,
     bodyFields,
     restNames,

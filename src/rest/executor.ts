@@ -55,6 +55,7 @@ async function run(
     variableValues: variables,
     contextValue,
   });
+  if (route.mutation) await contextValue.auth.wrote();
   const [first] = result.errors ?? [];
   if (first) {
     const error = toPublicError(first);

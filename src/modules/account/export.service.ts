@@ -35,27 +35,34 @@ export class ExportService {
     return this.em.transactional(
       async (em) => {
         const user = await em.findOneOrFail(User, { id: userId });
-        const [onboarding, keys, tokens, memberships, sent, received, events] = await Promise.all([
-          em.findOne(Onboarding, { user }),
-          em.find(
-            ApiKey,
-            { user },
-            { populate: ['iv', 'ciphertext', 'authTag'], orderBy: { provider: 'asc' } },
-          ),
-          em.find(AccessToken, { user }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
-          em.find(
-            Membership,
-            { user },
-            { populate: ['organization'], orderBy: { createdAt: 'asc' } },
-          ),
-          em.find(Invitation, { invitedBy: user }, { orderBy: { createdAt: 'asc' } }),
-          em.find(
-            Invitation,
-            { email: user.email },
-            { populate: ['organization'], orderBy: { createdAt: 'asc' } },
-          ),
-          em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } }),
-        ]);
+        // One after the other: a transaction is one connection, which runs one query at a time.
+        const onboarding = await em.findOne(Onboarding, { user });
+        const keys = await em.find(
+          ApiKey,
+          { user },
+          { populate: ['iv', 'ciphertext', 'authTag'], orderBy: { provider: 'asc' } },
+        );
+        const tokens = await em.find(
+          AccessToken,
+          { user },
+          { orderBy: { createdAt: 'asc', id: 'asc' } },
+        );
+        const memberships = await em.find(
+          Membership,
+          { user },
+          { populate: ['organization'], orderBy: { createdAt: 'asc' } },
+        );
+        const sent = await em.find(
+          Invitation,
+          { invitedBy: user },
+          { orderBy: { createdAt: 'asc' } },
+        );
+        const received = await em.find(
+          Invitation,
+          { email: user.email },
+          { populate: ['organization'], orderBy: { createdAt: 'asc' } },
+        );
+        const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
         const status = statusOf(onboarding);
         return {
           formatVersion: EXPORT_FORMAT_VERSION,

@@ -1,4 +1,4 @@
-import { TimeZoneResolver } from 'graphql-scalars';
+import { TimeZoneScalar } from '../../graphql/scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Viewer } from '../viewer/viewer.type';
@@ -40,7 +40,7 @@ export class ProfileResolver {
 
 @Resolver(() => Profile)
 export class ProfileFieldsResolver {
-  @FieldResolver(() => TimeZoneResolver)
+  @FieldResolver(() => TimeZoneScalar)
   timezone(@Root() profile: Profile): string {
     return profile.timezone ?? DEFAULT_TIMEZONE;
   }

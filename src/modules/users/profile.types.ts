@@ -1,4 +1,5 @@
-import { EmailAddressResolver, TimeZoneResolver, URLResolver } from 'graphql-scalars';
+import { EmailAddressResolver, URLResolver } from 'graphql-scalars';
+import { TimeZoneScalar } from '../../graphql/scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { PLANS, type Plan as PlanId } from './user.entity';
 
@@ -37,7 +38,7 @@ export class Profile {
   preferredStyle!: string | null;
 
   /** Null until the user chooses one; the field resolver shows UTC then. */
-  @Field(() => TimeZoneResolver, { description: 'IANA time zone, canonical form. Default UTC.' })
+  @Field(() => TimeZoneScalar, { description: 'IANA time zone, canonical form. Default UTC.' })
   timezone!: string | null;
 
   @Field(() => Boolean)
