@@ -117,6 +117,14 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Sign-ins made beside the load: how many succeeded, and why the others failed. */
+interface SignIns {
+  ok: number;
+  failed: Record<string, number>;
+  /** Wall time of each successful sign-in, in ms. */
+  ms: number[];
+}
+
 interface Measure {
   rps: number;
   p50: number;
@@ -125,7 +133,7 @@ interface Measure {
   /** CPU time of the serving process per answered request, in µs. */
   cpuUs: number;
   errors: number;
-  signIns?: { ok: number; failed: number };
+  signIns?: SignIns;
 }
 
 /** The serving process's CPU time so far (user + system), in µs. */
@@ -179,12 +187,14 @@ async function drive(
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
   }, 100);
-  const signIns = { ok: 0, failed: 0 };
+  const signIns: SignIns = { ok: 0, failed: {}, ms: [] };
+  const fail = (why: string) => (signIns.failed[why] = (signIns.failed[why] ?? 0) + 1);
   const inFlight: Promise<unknown>[] = [];
   const signInTimer = scenario.signInsPerSecond
     ? setInterval(() => {
         const user = signInPool.pop();
         if (!user) return;
+        const started = Date.now();
         const signIn = fetch(`${baseUrl}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -195,11 +205,15 @@ async function drive(
           }),
         })
           .then(async (response) => {
-            const body = (await response.json()) as { errors?: unknown[] };
-            if (response.ok && !body.errors) signIns.ok++;
-            else signIns.failed++;
+            const body = (await response.json()) as {
+              errors?: { extensions?: { code?: string } }[];
+            };
+            if (response.ok && !body.errors) {
+              signIns.ok++;
+              signIns.ms.push(Date.now() - started);
+            } else fail(body.errors?.[0]?.extensions?.code ?? `HTTP ${response.status}`);
           })
-          .catch(() => signIns.failed++);
+          .catch(() => fail('network'));
         inFlight.push(signIn);
       }, 1000 / scenario.signInsPerSecond)
     : undefined;
@@ -258,6 +272,17 @@ interface Pair {
   measure: Measure;
 }
 
+function describeSignIns(runs: SignIns[]): string {
+  const failed = new Map<string, number>();
+  for (const run of runs)
+    for (const [why, n] of Object.entries(run.failed)) failed.set(why, (failed.get(why) ?? 0) + n);
+  const ms = runs.flatMap((run) => run.ms);
+  return [
+    `${runs.reduce((sum, run) => sum + run.ok, 0)} ok, p50 ${median(ms).toFixed(0)} ms`,
+    ...[...failed].map(([why, n]) => `${n} ${why}`),
+  ].join(', ');
+}
+
 function report(options: Options, pairs: Pair[][]): string {
   const baselineRuns = pairs.flat().map((pair) => pair.baseline);
   const row = (
@@ -284,9 +309,7 @@ function report(options: Options, pairs: Pair[][]): string {
     const ratio = (pick: (m: Measure) => number) =>
       median(runs.map((p) => pick(p.measure) / pick(p.baseline)));
     const signIns = runs.map((p) => p.measure.signIns).filter((x) => x !== undefined);
-    const extra = signIns.length
-      ? ` (sign-ins: ${signIns.reduce((a, b) => a + b.ok, 0)} ok, ${signIns.reduce((a, b) => a + b.failed, 0)} failed)`
-      : '';
+    const extra = signIns.length ? ` (sign-ins: ${describeSignIns(signIns)})` : '';
     rows.push(
       row(
         scenario.name,
@@ -334,6 +357,7 @@ async function main(): Promise<void> {
     await orm.close(true);
     log(`seeding ${options.users} users…`);
     const users = await seedUsers(pg.url, options.users, 14);
+    log('starting the server and the baseline…');
     // Half the users take the load; the other half sign in beside it, each once.
     const loadUsers = users.slice(0, Math.ceil(users.length / 2));
     const signInPool = users.slice(Math.ceil(users.length / 2));
@@ -397,7 +421,13 @@ async function main(): Promise<void> {
       rounds.push(pairs);
     }
     process.stdout.write(`${report(options, rounds)}\n`);
+    // Times are not asserted (they belong to the machine), but every request must succeed.
+    const failed = rounds
+      .flat()
+      .reduce((sum, pair) => sum + pair.baseline.errors + pair.measure.errors, 0);
+    if (failed > 0) throw new Error(`${failed} requests failed (see the errors column)`);
   } finally {
+    log('stopping…');
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(
       children.map(
@@ -407,6 +437,7 @@ async function main(): Promise<void> {
           ),
       ),
     );
+    log('stopping PostgreSQL…');
     await pg.stop();
   }
 }
