@@ -10,7 +10,7 @@
  *
  *   npm run bench                           # 10k users, 3 rounds of 8 s per path, 64 connections
  *   npm run bench -- --rounds 5 --duration 20 --connections 64 --users 10000
- *   npm run bench -- --smoke                # a few seconds; keeps the harness working (CI)
+ *   npm run bench -- --smoke                # 1 s per path, about a minute in all; keeps the harness working (CI)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
