@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createScratchDatabase, startTestServer, type TestServer } from './helpers/app';
 import { curlExamples, describeExample, runCurl, type CurlResult } from '../scripts/curl-examples';
 import { signUp } from './helpers/factories';
+import { ISO_SECONDS, USERS_PROFILE_KEYS } from './helpers/documents';
 import { RestClient } from './helpers/rest';
 
 /*
@@ -15,7 +16,6 @@ import { RestClient } from './helpers/rest';
 
 const examples = [...curlExamples('user-api.txt'), ...curlExamples('users-api.txt')];
 type Body = Record<string, unknown>;
-const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 /** What each example must answer, by method and path. */
 const EXPECTED: Record<string, (body: Body, result: CurlResult) => void> = {
@@ -61,15 +61,7 @@ const EXPECTED: Record<string, (body: Body, result: CurlResult) => void> = {
     expect(body).toMatchObject({ formatVersion: 1, profile: { email: 'jane@example.com' } });
   },
   'GET /api/users/profile': (body) => {
-    expect(Object.keys(body)).toEqual([
-      'id',
-      'email',
-      'full_name',
-      'avatar_url',
-      'email_verified',
-      'plan_id',
-      'created_at',
-    ]);
+    expect(Object.keys(body)).toEqual(USERS_PROFILE_KEYS);
     expect(body['created_at']).toMatch(ISO_SECONDS);
   },
   'PATCH /api/users/profile': (body) => {

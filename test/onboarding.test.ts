@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer } from './helpers/app';
+import { ONBOARDING_EXAMPLE } from './helpers/documents';
 import { signUp, uniqueEmail } from './helpers/factories';
 
 const COMPLETE = /* GraphQL */ `
@@ -67,17 +68,6 @@ const STATUS = /* GraphQL */ `
   }
 `;
 
-/** The documented example body. */
-const EXAMPLE = {
-  fullName: 'Jane Smith',
-  jobTitle: 'Product Manager',
-  company: 'Acme Corp',
-  useCase: 'Product requirements',
-  teamSize: 'medium',
-  prdStyle: 'comprehensive',
-  interests: ['ai-chat', 'templates', 'exports'],
-};
-
 interface Payload {
   completeOnboarding: {
     onboarding: { completed: boolean; completedAt: string; preferences: Record<string, unknown> };
@@ -116,7 +106,11 @@ describe('onboarding status', () => {
 describe('completeOnboarding', () => {
   it('stores the answers and fills the profile (documented example)', async () => {
     const user = await signUp(server);
-    const result = await server.graphql<Payload>(COMPLETE, { input: EXAMPLE }, user.token);
+    const result = await server.graphql<Payload>(
+      COMPLETE,
+      { input: ONBOARDING_EXAMPLE },
+      user.token,
+    );
 
     expect(result.errors).toBeUndefined();
     const payload = result.data!.completeOnboarding;
@@ -147,7 +141,7 @@ describe('completeOnboarding', () => {
       COMPLETE,
       {
         input: {
-          ...EXAMPLE,
+          ...ONBOARDING_EXAMPLE,
           createOrg: true,
           inviteEmails: [
             teammate,
@@ -197,7 +191,7 @@ describe('completeOnboarding', () => {
     const user = await signUp(server);
     const result = await server.graphql<Payload>(
       COMPLETE,
-      { input: { ...EXAMPLE, createOrg: true, orgName: 'Acme Product Team' } },
+      { input: { ...ONBOARDING_EXAMPLE, createOrg: true, orgName: 'Acme Product Team' } },
       user.token,
     );
     expect(result.data!.completeOnboarding.organization?.name).toBe('Acme Product Team');
@@ -208,14 +202,14 @@ describe('completeOnboarding', () => {
     const teammate = uniqueEmail('teammate');
     const first = await server.graphql<Payload>(
       COMPLETE,
-      { input: { ...EXAMPLE, createOrg: true, inviteEmails: [teammate] } },
+      { input: { ...ONBOARDING_EXAMPLE, createOrg: true, inviteEmails: [teammate] } },
       user.token,
     );
     const again = await server.graphql<Payload>(
       COMPLETE,
       {
         input: {
-          ...EXAMPLE,
+          ...ONBOARDING_EXAMPLE,
           teamSize: 'large',
           interests: ['exports'],
           createOrg: true,
@@ -238,7 +232,7 @@ describe('completeOnboarding', () => {
   it('creates one organization when two completions race on two instances', async () => {
     const user = await signUp(server);
     const teammates = [uniqueEmail('race'), uniqueEmail('race')];
-    const input = { ...EXAMPLE, createOrg: true, inviteEmails: teammates };
+    const input = { ...ONBOARDING_EXAMPLE, createOrg: true, inviteEmails: teammates };
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         (i % 2 ? second : server).graphql<Payload>(COMPLETE, { input }, user.token),
@@ -257,7 +251,13 @@ describe('completeOnboarding', () => {
     const user = await signUp(server);
     const result = await server.graphql(
       COMPLETE,
-      { input: { ...EXAMPLE, createOrg: true, inviteEmails: [uniqueEmail(), 'not-an-email'] } },
+      {
+        input: {
+          ...ONBOARDING_EXAMPLE,
+          createOrg: true,
+          inviteEmails: [uniqueEmail(), 'not-an-email'],
+        },
+      },
       user.token,
     );
     expect(result.errors?.[0]?.extensions).toEqual({
@@ -275,7 +275,7 @@ describe('completeOnboarding', () => {
     const user = await signUp(server);
     const result = await server.graphql(
       COMPLETE,
-      { input: { ...EXAMPLE, inviteEmails: [uniqueEmail()] } },
+      { input: { ...ONBOARDING_EXAMPLE, inviteEmails: [uniqueEmail()] } },
       user.token,
     );
     expect(result.errors?.[0]?.extensions).toEqual({
@@ -290,7 +290,7 @@ describe('completeOnboarding', () => {
     const inviteEmails = Array.from({ length: 51 }, () => uniqueEmail('many'));
     const result = await server.graphql(
       COMPLETE,
-      { input: { ...EXAMPLE, createOrg: true, inviteEmails } },
+      { input: { ...ONBOARDING_EXAMPLE, createOrg: true, inviteEmails } },
       user.token,
     );
     expect(result.errors?.[0]?.extensions).toEqual({
@@ -313,7 +313,7 @@ describe('completeOnboarding', () => {
     const user = await signUp(server);
     const result = await server.graphql(
       COMPLETE,
-      { input: { ...EXAMPLE, createOrg: true, [field]: value } },
+      { input: { ...ONBOARDING_EXAMPLE, createOrg: true, [field]: value } },
       user.token,
     );
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
@@ -324,7 +324,7 @@ describe('completeOnboarding', () => {
     'requires %s',
     async (field) => {
       const user = await signUp(server);
-      const input: Record<string, unknown> = { ...EXAMPLE };
+      const input: Record<string, unknown> = { ...ONBOARDING_EXAMPLE };
       delete input[field];
       const result = await server.graphql(COMPLETE, { input }, user.token);
       expect(result.status).toBe(400);

@@ -1,5 +1,6 @@
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp, uniqueEmail, type SignedUp } from './helpers/factories';
+import { ISO_SECONDS, ONBOARDING_EXAMPLE, USERS_PROFILE_KEYS } from './helpers/documents';
 import { RestClient } from './helpers/rest';
 
 let server: TestServer;
@@ -13,17 +14,6 @@ afterAll(async () => {
 });
 
 type Body = Record<string, unknown>;
-const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
-
-const ONBOARDING = {
-  fullName: 'Jane Smith',
-  jobTitle: 'Product Manager',
-  company: 'Acme Corp',
-  useCase: 'Product requirements',
-  teamSize: 'medium',
-  prdStyle: 'comprehensive',
-  interests: ['ai-chat', 'templates', 'exports'],
-};
 
 /** Every documented path, with a body that makes it fail validation. */
 const PATHS: { method: string; path: string; invalid?: { body: Body; field: string } }[] = [
@@ -49,7 +39,7 @@ const PATHS: { method: string; path: string; invalid?: { body: Body; field: stri
   {
     method: 'POST',
     path: '/api/user/onboarding',
-    invalid: { body: { ...ONBOARDING, teamSize: '' }, field: 'teamSize' },
+    invalid: { body: { ...ONBOARDING_EXAMPLE, teamSize: '' }, field: 'teamSize' },
   },
   { method: 'GET', path: '/api/user/onboarding-progress' },
   { method: 'POST', path: '/api/user/activity' },
@@ -207,7 +197,7 @@ describe('/api/user/* (camelCase)', () => {
     const teammate = uniqueEmail('mate');
     const done = await rest.request<Body>('POST', '/api/user/onboarding', {
       token: fresh.token,
-      body: { ...ONBOARDING, createOrg: true, orgName: 'Acme', inviteEmails: [teammate] },
+      body: { ...ONBOARDING_EXAMPLE, createOrg: true, orgName: 'Acme', inviteEmails: [teammate] },
     });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({
@@ -291,15 +281,7 @@ describe('/api/users/* (snake_case)', () => {
       plan_id: 'free',
       created_at: expect.stringMatching(ISO_SECONDS) as unknown,
     });
-    expect(Object.keys(response.body)).toEqual([
-      'id',
-      'email',
-      'full_name',
-      'avatar_url',
-      'email_verified',
-      'plan_id',
-      'created_at',
-    ]);
+    expect(Object.keys(response.body)).toEqual(USERS_PROFILE_KEYS);
   });
 
   it('PATCH /api/users/profile takes name and avatar_url, and refuses email', async () => {
