@@ -101,8 +101,9 @@ describe('a connection killed in the middle of deleteAccount', () => {
       { e: doomed.email },
       doomed.token,
     );
+    // Until the deletion waits on that lock (up to 30 s: a loaded CI machine is slow to get there).
     let pid: number | undefined;
-    for (let i = 0; i < 100 && pid === undefined; i++) {
+    for (let i = 0; i < 600 && pid === undefined; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const { rows } = await blocker.query<{ pid: number }>(
         `select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%organizations%for update%'`,
