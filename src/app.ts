@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -10,6 +9,7 @@ import { createContext, requestInfo } from './graphql/context';
 import { buildGraphQLSchema } from './graphql/schema';
 import { registerHealthRoutes } from './http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import { accessLogger, createLogger, type Logger } from './logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
@@ -103,7 +103,14 @@ async function createServer(
     closing = true;
     done();
   });
+  // helmet's headers (computed once) and, for the JSON API, a deny-all CSP;
+  // the Sandbox page (text/html) needs Apollo's CDN and goes without (onSend).
+  const headers = Object.entries({
+    ...securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }),
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  });
   server.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of headers) void reply.header(name, value);
     void reply.header('x-request-id', request.id);
     done();
   });
@@ -122,16 +129,11 @@ async function createServer(
     done();
   });
 
-  await server.register(helmet, {
-    // The JSON API gets a deny-all policy (below); the Sandbox page needs Apollo's CDN.
-    contentSecurityPolicy: false,
-    crossOriginEmbedderPolicy: false,
-  });
   server.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
     const type = reply.getHeader('content-type');
-    if (typeof type !== 'string' || !type.startsWith('text/html')) {
-      void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    if (typeof type === 'string' && type.startsWith('text/html')) {
+      void reply.removeHeader('content-security-policy');
     }
     done(null, payload);
   });

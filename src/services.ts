@@ -11,6 +11,7 @@ import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { AccessTokenService } from './modules/auth/access-token.service';
 import { AccountService } from './modules/auth/account.service';
 import { AuthCache } from './modules/auth/auth-cache';
+import { Authenticator } from './modules/auth/authenticator';
 import { PasswordHasher } from './modules/auth/password-hasher';
 import { TokenUsage } from './modules/auth/token-usage';
 import { RateLimits } from './modules/limits/rate-limits';
@@ -31,6 +32,7 @@ export interface Dependencies {
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
   authCache: AuthCache;
+  authenticator: Authenticator;
 }
 
 /** Who is asking: what request-scoped services need to know. */
@@ -48,6 +50,7 @@ export async function createDependencies(
   const statements = new PreparedStatements(orm);
   const authCache = new AuthCache(database.url, config.authCacheTtlMs, logger);
   await authCache.start();
+  const tokenUsage = new TokenUsage(statements, logger);
   return {
     config,
     orm,
@@ -56,43 +59,90 @@ export async function createDependencies(
     keyRing: await loadKeyRing(config),
     rateLimits: new RateLimits(orm.em.getConnection().getKnex(), config.rateLimits),
     statements,
-    tokenUsage: new TokenUsage(statements, logger),
+    tokenUsage,
     authCache,
+    authenticator: new Authenticator(orm, statements, tokenUsage, authCache),
   };
 }
 
 /**
  * The services of one request, all sharing that request's EntityManager
- * fork. Each is made on first use: most requests need one or two.
+ * fork. The fork and each service are made on first use: most requests need
+ * one or two services, and a profile read served from the auth cache none.
  */
-export function servicesFor(deps: Dependencies, em: EntityManager, requester: Requester) {
-  const services = lazily({
-    tokens: () => new AccessTokenService(em, deps.statements, deps.tokenUsage, deps.authCache),
-    accounts: (): AccountService =>
-      new AccountService(em, deps.hasher, services.tokens, deps.rateLimits, requester),
-    profiles: () => new ProfileService(em),
-    apiKeys: () => new ApiKeyService(em, deps.keyRing, requester.log),
-    onboarding: () => new OnboardingService(em),
-    progress: () => new ProgressService(em),
-    organizations: () => new OrganizationService(em),
-    activity: () => new ActivityService(em),
-    plans: () => new PlanService(em),
-    exports: () => new ExportService(em, deps.keyRing, requester.log, deps.rateLimits),
-    deletion: () => new AccountDeletionService(em, deps.rateLimits, deps.authCache),
-  });
-  return services;
-}
+export class Services {
+  private fork: EntityManager | undefined;
+  private made: Partial<Record<string, unknown>> = {};
 
-/** An object whose properties are made by their factory on first read, then kept. */
-function lazily<F extends Record<string, () => unknown>>(
-  factories: F,
-): { readonly [K in keyof F]: ReturnType<F[K]> } {
-  const made = {} as { [K in keyof F]: ReturnType<F[K]> };
-  for (const [name, make] of Object.entries(factories)) {
-    let instance: unknown;
-    Object.defineProperty(made, name, { enumerable: true, get: () => (instance ??= make()) });
+  constructor(
+    private readonly deps: Dependencies,
+    private readonly requester: Requester,
+  ) {}
+
+  /** This request's EntityManager. */
+  get em(): EntityManager {
+    return (this.fork ??= this.deps.orm.em.fork());
   }
-  return made;
-}
 
-export type Services = ReturnType<typeof servicesFor>;
+  get tokens(): AccessTokenService {
+    return this.once('tokens', () => new AccessTokenService(this.em, this.deps.authenticator));
+  }
+
+  get accounts(): AccountService {
+    const { deps, requester } = this;
+    return this.once(
+      'accounts',
+      () => new AccountService(this.em, deps.hasher, this.tokens, deps.rateLimits, requester),
+    );
+  }
+
+  get profiles(): ProfileService {
+    return this.once('profiles', () => new ProfileService(this.em));
+  }
+
+  get apiKeys(): ApiKeyService {
+    return this.once(
+      'apiKeys',
+      () => new ApiKeyService(this.em, this.deps.keyRing, this.requester.log),
+    );
+  }
+
+  get onboarding(): OnboardingService {
+    return this.once('onboarding', () => new OnboardingService(this.em));
+  }
+
+  get progress(): ProgressService {
+    return this.once('progress', () => new ProgressService(this.em));
+  }
+
+  get organizations(): OrganizationService {
+    return this.once('organizations', () => new OrganizationService(this.em));
+  }
+
+  get activity(): ActivityService {
+    return this.once('activity', () => new ActivityService(this.em));
+  }
+
+  get plans(): PlanService {
+    return this.once('plans', () => new PlanService(this.em));
+  }
+
+  get exports(): ExportService {
+    const { deps, requester } = this;
+    return this.once(
+      'exports',
+      () => new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits),
+    );
+  }
+
+  get deletion(): AccountDeletionService {
+    return this.once(
+      'deletion',
+      () => new AccountDeletionService(this.em, this.deps.rateLimits, this.deps.authenticator),
+    );
+  }
+
+  private once<T>(name: string, make: () => T): T {
+    return (this.made[name] ??= make()) as T;
+  }
+}

@@ -15,6 +15,10 @@ describe('GraphQL over HTTP (outside production)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toMatch(/sandbox/i);
+    // The page loads Apollo's scripts: it cannot carry the API's deny-all policy,
+    // but it keeps helmet's other headers.
+    expect(response.headers.get('content-security-policy')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('answers introspection', async () => {

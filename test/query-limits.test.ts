@@ -1,4 +1,4 @@
-import { AccessTokenService } from '../src/modules/auth/access-token.service';
+import { Authenticator } from '../src/modules/auth/authenticator';
 import { PasswordHasher } from '../src/modules/auth/password-hasher';
 import { startTestServer, type TestServer } from './helpers/app';
 import { PASSWORD, signUp } from './helpers/factories';
@@ -60,7 +60,7 @@ describe('GraphQL query limits', () => {
 
   it('rejects a query deeper than the limit without running any resolver', async () => {
     const user = await signUp(server);
-    const authenticate = jest.spyOn(AccessTokenService.prototype, 'authenticate');
+    const authenticate = jest.spyOn(Authenticator.prototype, 'authenticate');
 
     const tooDeep = await server.graphql(DEPTH_9, {}, user.token);
     expect(tooDeep.status).toBe(400);

@@ -1,11 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../common/errors';
 import type { Log } from '../logger';
-import type { Session } from '../modules/auth/access-token.service';
+import type { Authenticator, Session } from '../modules/auth/authenticator';
 import { bearerToken } from '../modules/auth/token';
 import type { RateLimits } from '../modules/limits/rate-limits';
-import { servicesFor, type Dependencies, type Services } from '../services';
+import { Services, type Dependencies } from '../services';
 
 /**
  * Authentication of one request, resolved on first use and then remembered,
@@ -18,6 +17,7 @@ export class RequestAuth {
 
   constructor(
     private readonly token: string | undefined,
+    private readonly authenticator: Authenticator,
     private readonly services: Services,
     private readonly limits: RateLimits,
     private readonly clientIp: string,
@@ -42,12 +42,12 @@ export class RequestAuth {
   async wrote(): Promise<void> {
     if (!this.session) return;
     const session = await this.session.catch(() => null);
-    if (session) this.services.tokens.forget(session.user.id);
+    if (session) this.authenticator.forget(session.userId);
   }
 
   private async resolve(): Promise<Session | null> {
     if (!this.token) return null;
-    const session = await this.services.tokens.authenticate(this.token);
+    const session = await this.authenticator.authenticate(this.token, () => this.services.em);
     if (!session) await this.limits.consume('authFailuresPerAddress', this.clientIp);
     return session;
   }
@@ -56,7 +56,6 @@ export class RequestAuth {
 export interface Context {
   requestId: string;
   clientIp: string;
-  em: EntityManager;
   services: Services;
   auth: RequestAuth;
   log: Log;
@@ -80,17 +79,16 @@ export function requestInfo(request: FastifyRequest): RequestInfo {
   };
 }
 
-/** One EntityManager fork per request, carried by the context. */
+/** One EntityManager fork per request (made on first use), carried by the services. */
 export function createContext(deps: Dependencies, request: RequestInfo): Context {
-  const em = deps.orm.em.fork();
-  const services = servicesFor(deps, em, { ip: request.ip, log: request.log });
+  const services = new Services(deps, { ip: request.ip, log: request.log });
   return {
     requestId: request.id,
     clientIp: request.ip,
-    em,
     services,
     auth: new RequestAuth(
       bearerToken(request.authorization),
+      deps.authenticator,
       services,
       deps.rateLimits,
       request.ip,

@@ -26,8 +26,8 @@ export interface CompiledRoute extends RestRoute {
   operation: DocumentNode;
   /** Whether the operation writes (a GraphQL mutation). */
   mutation: boolean;
-  /** Dotted response-key paths (from the data root) whose type is DateTime. */
-  dateTimePaths: ReadonlySet<string>;
+  /** Response-key paths (from the data root, split at dots) whose type is DateTime. */
+  dateTimePaths: readonly (readonly string[])[];
   /** REST body field -> GraphQL name (input field or variable). */
   bodyFields: ReadonlyMap<string, string>;
   /** GraphQL name -> REST field, to name fields in errors. */
@@ -72,7 +72,7 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
     ...route,
     operation,
     mutation: definition.operation === OperationTypeNode.MUTATION,
-    dateTimePaths,
+    dateTimePaths: [...dateTimePaths].map((path) => path.split('.')),
     bodyFields,
     restNames,
     requestSchema,

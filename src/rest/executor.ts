@@ -69,7 +69,7 @@ async function run(
   }
   if (route.status === 204) return reply.code(204).send();
 
-  const data = formatDateTimes(result.data, route.dateTimePaths, '');
+  const data = formatDateTimes(result.data, route.dateTimePaths);
   const answer = answerOf(route, data);
   if (route.download) {
     void reply
@@ -113,20 +113,30 @@ function variablesOf(route: CompiledRoute, request: FastifyRequest): Record<stri
   return variables;
 }
 
-/** Timestamps as the documents write them: `2026-01-15T10:30:00Z`. */
-function formatDateTimes(value: unknown, paths: ReadonlySet<string>, path: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => formatDateTimes(item, paths, path));
-  // graphql-scalars' DateTime serializes to a Date (JSON turns it into an ISO string).
-  if (value instanceof Date || (typeof value === 'string' && paths.has(path))) {
-    return paths.has(path) ? isoSeconds(new Date(value)) : value;
+/**
+ * Timestamps as the documents write them (`2026-01-15T10:30:00Z`), in place:
+ * only along the route's DateTime paths (lists are walked through).
+ */
+function formatDateTimes(data: unknown, paths: readonly (readonly string[])[]): unknown {
+  for (const path of paths) formatAt(data, path, 0);
+  return data;
+}
+
+function formatAt(value: unknown, path: readonly string[], depth: number): void {
+  if (Array.isArray(value)) {
+    for (const item of value) formatAt(item, path, depth);
+    return;
   }
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, child]) => [
-      key,
-      formatDateTimes(child, paths, path ? `${path}.${key}` : key),
-    ]),
-  );
+  if (value === null || typeof value !== 'object') return;
+  const parent = value as Record<string, unknown>;
+  const key = path[depth] as string;
+  if (depth < path.length - 1) {
+    formatAt(parent[key], path, depth + 1);
+    return;
+  }
+  const time = parent[key];
+  // graphql-scalars' DateTime serializes to a Date; lists of them are not in the documents.
+  if (time instanceof Date || typeof time === 'string') parent[key] = isoSeconds(new Date(time));
 }
 
 function answerOf(route: CompiledRoute, data: unknown): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { normaliseEmail } from '../auth/account.service';
-import type { AuthCache } from '../auth/auth-cache';
+import type { Authenticator } from '../auth/authenticator';
 import { RateLimits } from '../limits/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
@@ -21,7 +21,7 @@ export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
     private readonly limits: RateLimits,
-    private readonly authCache: AuthCache,
+    private readonly authenticator: Authenticator,
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
@@ -54,7 +54,7 @@ export class AccountDeletionService {
         RateLimits.accountKeys(userId, user.email),
       ]);
     });
-    this.authCache.evictUser(userId);
+    this.authenticator.forget(userId);
     this.em.clear();
     return userId;
   }

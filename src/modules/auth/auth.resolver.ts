@@ -8,7 +8,7 @@ import { AccessTokenInfo, AuthPayload, ChangePasswordPayload } from './auth.type
 const toPayload = ({ token, accessToken, user }: IssuedToken): AuthPayload => ({
   token,
   accessToken,
-  viewer: new Viewer(user),
+  viewer: Viewer.of(user),
 });
 
 @Resolver(() => Viewer)
@@ -62,6 +62,6 @@ export class AuthResolver {
   ): Promise<ChangePasswordPayload> {
     const { user } = await ctx.auth.require();
     await ctx.services.accounts.changePassword(user, input);
-    return { message: PASSWORD_CHANGED, viewer: new Viewer(user) };
+    return { message: PASSWORD_CHANGED, viewer: Viewer.of(user) };
   }
 }

@@ -36,7 +36,7 @@ export class OnboardingResolver {
       onboarding: result.status,
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
       invitations: result.invited,
-      viewer: new Viewer(result.user),
+      viewer: Viewer.of(result.user),
     };
   }
 }

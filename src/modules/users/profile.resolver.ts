@@ -1,6 +1,7 @@
 import { TimeZoneScalar } from '../../graphql/scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import type { UserSnapshot } from '../auth/authenticator';
 import { Viewer } from '../viewer/viewer.type';
 import { UpdateProfileInput } from './profile.inputs';
 import { Profile } from './profile.types';
@@ -10,8 +11,8 @@ export const DEFAULT_TIMEZONE = 'UTC';
 @Resolver(() => Viewer)
 export class ProfileResolver {
   @FieldResolver(() => Profile)
-  profile(@Root() viewer: Viewer): Profile {
-    return viewer.user;
+  profile(@Root() viewer: Viewer): UserSnapshot {
+    return viewer.profile;
   }
 
   @Authorized()
@@ -41,7 +42,7 @@ export class ProfileResolver {
 @Resolver(() => Profile)
 export class ProfileFieldsResolver {
   @FieldResolver(() => TimeZoneScalar)
-  timezone(@Root() profile: Profile): string {
+  timezone(@Root() profile: UserSnapshot): string {
     return profile.timezone ?? DEFAULT_TIMEZONE;
   }
 }

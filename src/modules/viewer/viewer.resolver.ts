@@ -10,7 +10,6 @@ export class ViewerResolver {
     description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
   })
   async viewer(@Ctx() ctx: Context): Promise<Viewer> {
-    const { user } = await ctx.auth.require();
-    return new Viewer(user);
+    return new Viewer(await ctx.auth.require());
   }
 }

@@ -1,5 +1,12 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { UserSnapshot } from '../auth/authenticator';
 import type { User } from '../users/user.entity';
+
+/** Where a viewer's data comes from: a request's session, or a user just written. */
+interface ViewerSource {
+  readonly user: User;
+  readonly profile: UserSnapshot;
+}
 
 /** The authenticated user: the root of everything the API exposes. */
 @ObjectType({ description: 'The authenticated user, root of the account graph.' })
@@ -7,11 +14,22 @@ export class Viewer {
   @Field(() => ID)
   id: string;
 
-  /** Not a GraphQL field: the loaded user that field resolvers read from. */
-  readonly user: User;
+  constructor(private readonly source: ViewerSource) {
+    this.id = source.profile.id;
+  }
 
-  constructor(user: User) {
-    this.id = user.id;
-    this.user = user;
+  /** The viewer of a user entity this request loaded or wrote. */
+  static of(user: User): Viewer {
+    return new Viewer({ user, profile: user });
+  }
+
+  /** Not a GraphQL field: the user's own columns, all the profile shows. */
+  get profile(): UserSnapshot {
+    return this.source.profile;
+  }
+
+  /** Not a GraphQL field: the managed entity, for relations and writes. */
+  get user(): User {
+    return this.source.user;
   }
 }

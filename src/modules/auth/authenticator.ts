@@ -1,0 +1,128 @@
+import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { PreparedStatements } from '../../db/prepared';
+import { User } from '../users/user.entity';
+import type { AuthCache, CachedSession } from './auth-cache';
+import { hashToken, isWellFormedToken } from './token';
+import type { TokenUsage } from './token-usage';
+
+/** The user's columns as read when the token was checked: what a profile shows. */
+export type UserSnapshot = Readonly<
+  Pick<
+    User,
+    | 'id'
+    | 'email'
+    | 'name'
+    | 'jobTitle'
+    | 'bio'
+    | 'avatarUrl'
+    | 'preferredStyle'
+    | 'timezone'
+    | 'emailVerified'
+    | 'plan'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'lastActiveAt'
+  >
+>;
+
+/**
+ * Who a request is. Reads of the viewer's own columns use `profile`, an
+ * immutable snapshot shared by every request of the same token while it is
+ * cached; `user` is the managed entity of this request's EntityManager,
+ * made on first use only (for relations and writes), so a request that just
+ * shows the profile never builds one.
+ */
+export class Session {
+  private entity: User | undefined;
+
+  constructor(
+    readonly tokenId: string,
+    readonly profile: UserSnapshot,
+    private readonly materialise: () => User,
+  ) {}
+
+  get userId(): string {
+    return this.profile.id;
+  }
+
+  get user(): User {
+    return (this.entity ??= this.materialise());
+  }
+}
+
+interface Lookup extends CachedSession {
+  profile: UserSnapshot;
+}
+
+type AuthenticatedRow = Record<string, unknown> & { token_id: string; touch: boolean };
+
+/**
+ * The check every authenticated request makes, shared by the whole process:
+ * the token's hash, by its unique index, joined to its user (every column
+ * MikroORM loads eagerly, so not the lazy password hash), and whether
+ * `lastUsedAt` is due a refresh (at most once a minute). One named prepared
+ * statement, or no query at all while the auth cache holds the token.
+ */
+export class Authenticator {
+  private readonly meta: EntityMetadata<User>;
+  private readonly statement: { name: string; text: string };
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly statements: PreparedStatements,
+    private readonly usage: TokenUsage,
+    private readonly cache: AuthCache,
+  ) {
+    this.meta = orm.getMetadata().get<User>(User.name);
+    const columns = this.meta.props
+      .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
+      .flatMap((prop) => prop.fieldNames.map((field) => `u.${field}`));
+    this.statement = {
+      name: 'account_authenticate_v1',
+      text: `select t.id as token_id,
+                    (t.last_used_at is null or t.last_used_at < now() - interval '1 minute') as touch,
+                    ${columns.join(', ')}
+             from access_tokens t join users u on u.id = t.user_id
+             where t.token_hash = $1 and t.revoked_at is null`,
+    };
+  }
+
+  /**
+   * The session of a Bearer token, or null when it is unknown or revoked.
+   * `em` gives the request's EntityManager, should the entity be needed.
+   */
+  async authenticate(token: string, em: () => EntityManager): Promise<Session | null> {
+    if (!isWellFormedToken(token)) return null;
+    const tokenHash = hashToken(token);
+    const found =
+      (this.cache.get(tokenHash) as Lookup | undefined) ?? (await this.lookup(tokenHash));
+    if (!found) return null;
+    // A managed entity of this request, as if MikroORM had loaded it: updates
+    // flush as usual, and no instance is shared between requests.
+    return new Session(found.tokenId, found.profile, () => em().map(User, { ...found.user }));
+  }
+
+  /** Forgets cached sessions of `userId` on this instance now (the others are notified). */
+  forget(userId: string): void {
+    this.cache.evictUser(userId);
+  }
+
+  private async lookup(tokenHash: string): Promise<Lookup | undefined> {
+    const since = this.cache.mark();
+    const [row] = await this.statements.query<AuthenticatedRow>(
+      this.statement.name,
+      this.statement.text,
+      [tokenHash],
+    );
+    if (!row) return undefined;
+    const { token_id: tokenId, touch, ...user } = row;
+    if (touch) this.usage.record(tokenId);
+    const profile = Object.freeze(
+      this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
+    );
+    const found: Lookup = { userId: profile.id, tokenId, user, profile };
+    this.cache.set(tokenHash, found, since);
+    return found;
+  }
+}
