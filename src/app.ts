@@ -10,7 +10,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { registerHealthRoutes } from './http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
 import { securityHeaders } from './http/security-headers';
-import { accessLogger, createLogger, type Logger } from './logger';
+import { accessLogger, createLogger, deferredChildLogger, type Logger } from './logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
 import { createDependencies, type Dependencies } from './services';
@@ -86,6 +86,7 @@ async function createServer(
       disableRequestLogging: true,
       requestIdLogLabel: 'requestId',
     }),
+    childLoggerFactory: deferredChildLogger,
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
