@@ -61,6 +61,7 @@ export function accessLogger(logger: Logger): Logger {
 }
 
 type Method = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LogArgs = [obj: unknown, msg?: string, ...rest: unknown[]];
 
 /**
  * A request's logger (`request.log`), made into a pino child bound to the
@@ -73,7 +74,7 @@ export function deferredChildLogger(
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  return new DeferredChild(parent, bindings, options) as unknown as FastifyBaseLogger;
+  return new DeferredChild(parent, bindings, options);
 }
 
 class DeferredChild {
@@ -93,27 +94,27 @@ class DeferredChild {
     this.logger.level = level;
   }
 
-  fatal(...args: unknown[]): void {
+  fatal(...args: LogArgs): void {
     this.write('fatal', args);
   }
 
-  error(...args: unknown[]): void {
+  error(...args: LogArgs): void {
     this.write('error', args);
   }
 
-  warn(...args: unknown[]): void {
+  warn(...args: LogArgs): void {
     this.write('warn', args);
   }
 
-  info(...args: unknown[]): void {
+  info(...args: LogArgs): void {
     this.write('info', args);
   }
 
-  debug(...args: unknown[]): void {
+  debug(...args: LogArgs): void {
     this.write('debug', args);
   }
 
-  trace(...args: unknown[]): void {
+  trace(...args: LogArgs): void {
     this.write('trace', args);
   }
 
@@ -129,8 +130,7 @@ class DeferredChild {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 
-  private write(method: Method, args: unknown[]): void {
-    const logger = this.logger;
-    (logger[method] as (...line: unknown[]) => void).apply(logger, args);
+  private write(method: Method, args: LogArgs): void {
+    this.logger[method](...args);
   }
 }

@@ -120,7 +120,7 @@ export class Services {
   }
 
   get activity(): ActivityService {
-    return this.once('activity', () => new ActivityService(this.em));
+    return this.once('activity', () => new ActivityService(this.deps.statements));
   }
 
   get plans(): PlanService {

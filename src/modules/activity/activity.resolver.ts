@@ -22,7 +22,7 @@ export class ActivityResolver {
     description: 'Records activity; pings inside the 5-minute window succeed without writing.',
   })
   async recordActivity(@Ctx() ctx: Context): Promise<ActivityPingType> {
-    const { user } = await ctx.auth.require();
-    return ctx.services.activity.record(user);
+    const { userId } = await ctx.auth.require();
+    return ctx.services.activity.record(userId);
   }
 }

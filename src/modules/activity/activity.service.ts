@@ -1,6 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../../common/ids';
-import type { User } from '../users/user.entity';
+import type { PreparedStatements } from '../../db/prepared';
 
 /** At most one recorded activity per user in this window. */
 export const ACTIVITY_WINDOW_MS = 5 * 60 * 1000;
@@ -12,8 +11,33 @@ export interface ActivityPing {
   nextRecordableAt: Date;
 }
 
+/** $1 user id, $2 window in seconds, $3 the new event's id. */
+const RECORD = {
+  name: 'account_record_activity_v1',
+  text: `with bumped as (
+           update users set last_active_at = now()
+           where id = $1 and (last_active_at is null
+                              or last_active_at <= now() - make_interval(secs => $2))
+           returning last_active_at
+         )
+         insert into activity_events (id, user_id, recorded_at)
+         select $3, $1, last_active_at from bumped
+         returning (extract(epoch from recorded_at) * 1000)::float8 as recorded_ms`,
+};
+
+/**
+ * A statement of its own (not part of the one above): if a concurrent ping
+ * held the row, this one sees what that ping committed.
+ */
+const LAST_ACTIVE = {
+  name: 'account_last_active_v1',
+  text: `select (extract(epoch from last_active_at) * 1000)::float8 as last_active_ms
+         from users where id = $1`,
+};
+
+/** Pings are frequent: both statements are named prepared statements. */
 export class ActivityService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly statements: PreparedStatements) {}
 
   /**
    * One statement decides and writes: the conditional UPDATE takes the user's
@@ -21,26 +45,20 @@ export class ActivityService {
    * instances, exactly one finds the window open; the event is inserted by
    * the same statement. The database clock is the only clock involved.
    */
-  async record(user: User): Promise<ActivityPing> {
-    const [bumped] = await this.em.execute<{ recorded_ms: number }[]>(
-      `with bumped as (
-         update users set last_active_at = now()
-         where id = ? and (last_active_at is null
-                           or last_active_at <= now() - make_interval(secs => ?))
-         returning last_active_at
-       )
-       insert into activity_events (id, user_id, recorded_at)
-       select ?, ?, last_active_at from bumped
-       returning (extract(epoch from recorded_at) * 1000)::float8 as recorded_ms`,
-      [user.id, ACTIVITY_WINDOW_MS / 1000, newId('act'), user.id],
+  async record(userId: string): Promise<ActivityPing> {
+    const [bumped] = await this.statements.query<{ recorded_ms: number }>(
+      RECORD.name,
+      RECORD.text,
+      [userId, ACTIVITY_WINDOW_MS / 1000, newId('act')],
     );
     let lastActiveAt: Date;
     if (bumped) {
       lastActiveAt = new Date(bumped.recorded_ms);
     } else {
-      const [row] = await this.em.execute<{ last_active_ms: number }[]>(
-        'select (extract(epoch from last_active_at) * 1000)::float8 as last_active_ms from users where id = ?',
-        [user.id],
+      const [row] = await this.statements.query<{ last_active_ms: number | null }>(
+        LAST_ACTIVE.name,
+        LAST_ACTIVE.text,
+        [userId],
       );
       lastActiveAt = new Date(row?.last_active_ms ?? Date.now());
     }
