@@ -130,3 +130,40 @@ describe('a connection killed in the middle of deleteAccount', () => {
     expect(me.errors).toBeUndefined();
   });
 });
+
+describe('every pooled connection busy', () => {
+  it('answers 503 SERVICE_UNAVAILABLE (not an internal error) when none frees up in time', async () => {
+    const busy = await startTestServer({ DB_POOL_MAX: '2', AUTH_CACHE_TTL_MS: '0' });
+    let release: () => Promise<void> = () => Promise.resolve();
+    try {
+      const owner = await signUp(busy);
+      const knex = busy.app.database.orm.em.getConnection().getKnex().client as {
+        acquireConnection(): Promise<unknown>;
+        releaseConnection(connection: unknown): Promise<void>;
+      };
+      const held = [await knex.acquireConnection(), await knex.acquireConnection()];
+      release = async () => {
+        for (const connection of held.splice(0)) await knex.releaseConnection(connection);
+      };
+
+      const graphql = await busy.graphql('{ viewer { profile { email } } }', {}, owner.token);
+      expect(graphql.status).toBe(503);
+      expect(graphql.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
+      const restCall = await new RestClient(busy).request<{ error: { code: string } }>(
+        'GET',
+        '/api/user/profile',
+        { token: owner.token },
+      );
+      expect(restCall.status).toBe(503);
+      expect(restCall.body.error.code).toBe('SERVICE_UNAVAILABLE');
+
+      await release();
+      const after = await busy.graphql('{ viewer { profile { email } } }', {}, owner.token);
+      expect(after.status).toBe(200);
+      expect(after.errors).toBeUndefined();
+    } finally {
+      await release();
+      await busy.close();
+    }
+  });
+});
