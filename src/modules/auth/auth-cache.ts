@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Log } from '../../logger';
+import type { UserSnapshot } from './authenticator';
 
 /** Channel of the database triggers on `users` and `access_tokens` (see the migration). */
 export const AUTH_CHANGED_CHANNEL = 'account_auth_changed';
@@ -7,8 +8,8 @@ export const AUTH_CHANGED_CHANNEL = 'account_auth_changed';
 export interface CachedSession {
   userId: string;
   tokenId: string;
-  /** The user's columns, as the authentication query returns them. */
-  user: Record<string, unknown>;
+  /** The user's columns, mapped to the entity's properties, frozen. */
+  profile: UserSnapshot;
 }
 
 interface Entry extends CachedSession {

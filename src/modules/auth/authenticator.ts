@@ -51,10 +51,6 @@ export class Session {
   }
 }
 
-interface Lookup extends CachedSession {
-  profile: UserSnapshot;
-}
-
 type AuthenticatedRow = Record<string, unknown> & { token_id: string; touch: boolean };
 
 /**
@@ -95,12 +91,14 @@ export class Authenticator {
   async authenticate(token: string, em: () => EntityManager): Promise<Session | null> {
     if (!isWellFormedToken(token)) return null;
     const tokenHash = hashToken(token);
-    const found =
-      (this.cache.get(tokenHash) as Lookup | undefined) ?? (await this.lookup(tokenHash));
+    const found = this.cache.get(tokenHash) ?? (await this.lookup(tokenHash));
     if (!found) return null;
-    // A managed entity of this request, as if MikroORM had loaded it: updates
+    // A managed entity of this request, as if MikroORM had loaded these
+    // columns (the snapshot holds them mapped to JS values already): updates
     // flush as usual, and no instance is shared between requests.
-    return new Session(found.tokenId, found.profile, () => em().map(User, { ...found.user }));
+    return new Session(found.tokenId, found.profile, () =>
+      em().merge(User, { ...found.profile }, { refresh: true }),
+    );
   }
 
   /** Forgets cached sessions of `userId` on this instance now (the others are notified). */
@@ -108,7 +106,7 @@ export class Authenticator {
     this.cache.evictUser(userId);
   }
 
-  private async lookup(tokenHash: string): Promise<Lookup | undefined> {
+  private async lookup(tokenHash: string): Promise<CachedSession | undefined> {
     const since = this.cache.mark();
     const [row] = await this.statements.query<AuthenticatedRow>(
       this.statement.name,
@@ -121,7 +119,7 @@ export class Authenticator {
     const profile = Object.freeze(
       this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
     );
-    const found: Lookup = { userId: profile.id, tokenId, user, profile };
+    const found: CachedSession = { userId: profile.id, tokenId, profile };
     this.cache.set(tokenHash, found, since);
     return found;
   }
