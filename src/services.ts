@@ -65,6 +65,8 @@ export async function createDependencies(
   };
 }
 
+type ServiceName = Exclude<keyof Services, 'em'>;
+
 /**
  * The services of one request, all sharing that request's EntityManager
  * fork. The fork and each service are made on first use: most requests need
@@ -72,7 +74,7 @@ export async function createDependencies(
  */
 export class Services {
   private fork: EntityManager | undefined;
-  private made: Partial<Record<string, unknown>> = {};
+  private made: Partial<Record<ServiceName, unknown>> = {};
 
   constructor(
     private readonly deps: Dependencies,
@@ -142,7 +144,7 @@ export class Services {
     );
   }
 
-  private once<T>(name: string, make: () => T): T {
+  private once<T>(name: ServiceName, make: () => T): T {
     return (this.made[name] ??= make()) as T;
   }
 }
