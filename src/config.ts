@@ -141,6 +141,7 @@ const envSchema = z
     SCRYPT_QUEUE_TIMEOUT_MS: integer('SCRYPT_QUEUE_TIMEOUT_MS', 1, 60_000, 2_000),
     RATE_LIMITS: rateLimits,
     AUTH_CACHE_TTL_MS: integer('AUTH_CACHE_TTL_MS', 0, 300_000, 30_000),
+    HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 20),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -188,6 +189,12 @@ export interface Config {
   rateLimits: Partial<Record<LimitName, Policy>>;
   /** How long a token lookup may be served from memory; 0 turns the cache off. */
   authCacheTtlMs: number;
+  /**
+   * V8's heap growing factor, as 1 + percent/100, set by the server process at
+   * start-up; 0 leaves V8's own heuristics (which may let the heap grow to
+   * four times the live data under load).
+   */
+  heapGrowingPercent: number;
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -241,5 +248,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     rateLimits: e.RATE_LIMITS,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
   };
 }
