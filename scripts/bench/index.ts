@@ -4,7 +4,8 @@
  *
  * Seeds N users with tokens, starts the server (production mode) and the
  * baseline as separate processes, then drives each path with autocannon for
- * a fixed time at fixed concurrency, interleaved, for several rounds, and
+ * a fixed time at fixed concurrency, interleaved, for several rounds (the
+ * sign-in rows after all the others), and
  * prints req/s, p50, p99, peak RSS and errors, each with its ratio to the
  * baseline of the same round (median over rounds).
  *
