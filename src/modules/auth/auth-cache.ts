@@ -6,7 +6,6 @@ import type { UserSnapshot } from './authenticator';
 export const AUTH_CHANGED_CHANNEL = 'account_auth_changed';
 
 export interface CachedSession {
-  userId: string;
   tokenId: string;
   /** The user's columns, mapped to the entity's properties, frozen. */
   profile: UserSnapshot;
@@ -17,7 +16,7 @@ interface Entry extends CachedSession {
 }
 
 /**
- * A short-lived cache of Bearer-token lookups (token hash -> user row), so
+ * A short-lived cache of Bearer-token lookups (token hash -> user snapshot), so
  * that the hottest query of all is not run on every request.
  *
  * It is kept true across instances by PostgreSQL itself: triggers on `users`
@@ -70,7 +69,7 @@ export class AuthCache {
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;
     if (entry.expiresAt > Date.now()) return entry;
-    this.drop(tokenHash, entry.userId);
+    this.drop(tokenHash, entry.profile.id);
     return undefined;
   }
 
@@ -85,14 +84,15 @@ export class AuthCache {
    */
   set(tokenHash: string, session: CachedSession, since: number): void {
     if (!this.listening) return;
-    if ((this.notifiedAt.get(session.userId) ?? -1) >= since) return;
+    const userId = session.profile.id;
+    if ((this.notifiedAt.get(userId) ?? -1) >= since) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.entries().next().value;
-      if (oldest) this.drop(oldest[0], oldest[1].userId);
+      if (oldest) this.drop(oldest[0], oldest[1].profile.id);
     }
     this.entries.set(tokenHash, { ...session, expiresAt: Date.now() + this.ttlMs });
-    let hashes = this.byUser.get(session.userId);
-    if (!hashes) this.byUser.set(session.userId, (hashes = new Set()));
+    let hashes = this.byUser.get(userId);
+    if (!hashes) this.byUser.set(userId, (hashes = new Set()));
     hashes.add(tokenHash);
   }
 

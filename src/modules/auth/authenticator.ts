@@ -119,7 +119,7 @@ export class Authenticator {
     const profile = Object.freeze(
       this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
     );
-    const found: CachedSession = { userId: profile.id, tokenId, profile };
+    const found: CachedSession = { tokenId, profile };
     this.cache.set(tokenHash, found, since);
     return found;
   }
