@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { startTestServer, type TestServer } from './helpers/app';
+import { startTestServer, type GraphQLResult, type TestServer } from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
 import { addMember, createOrganization } from './helpers/organizations';
+import { waitForLockWaiter } from './helpers/locks';
 import { ControlledPostgres } from './helpers/pg-control';
 import { RestClient } from './helpers/rest';
 
@@ -92,29 +93,31 @@ describe('a connection killed in the middle of deleteAccount', () => {
 
     // Hold the organization's row lock so that deleteAccount stops half-way.
     const blocker = new pg.Client({ connectionString: postgres.url });
+    blocker.on('error', () => undefined); // its errors surface through its queries
     await blocker.connect();
-    await blocker.query('begin');
-    await blocker.query('select 1 from organizations where id = $1 for update', [org]);
+    let result: GraphQLResult;
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from organizations where id = $1 for update', [org]);
 
-    const deletion = server.graphql(
-      'mutation($e: String!) { deleteAccount(confirmEmail: $e) { message } }',
-      { e: doomed.email },
-      doomed.token,
-    );
-    // Until the deletion waits on that lock (up to 30 s: a loaded CI machine is slow to get there).
-    let pid: number | undefined;
-    for (let i = 0; i < 600 && pid === undefined; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const { rows } = await blocker.query<{ pid: number }>(
-        `select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%organizations%for update%'`,
-      );
-      pid = rows[0]?.pid;
+      let answered: string | undefined;
+      const deletion = server
+        .graphql(
+          'mutation($e: String!) { deleteAccount(confirmEmail: $e) { message } }',
+          { e: doomed.email },
+          doomed.token,
+        )
+        .finally(() => (answered = 'the deletion answered first'));
+      // Up to 30 s: a loaded CI machine is slow to get there.
+      const pid = await waitForLockWaiter(postgres.url, '%organizations%for update%', {
+        gaveUp: () => answered,
+      });
+      await blocker.query('select pg_terminate_backend($1)', [pid]);
+      result = await deletion;
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      await blocker.end();
     }
-    expect(pid).toBeDefined();
-    await blocker.query('select pg_terminate_backend($1)', [pid]);
-    const result = await deletion;
-    await blocker.query('rollback');
-    await blocker.end();
 
     expect(result.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
     expect(await server.sql('select 1 from users where id = ?', [doomed.id])).toHaveLength(1);

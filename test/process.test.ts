@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/free-port';
 import { CREATE_TOKEN, PASSWORD, SIGN_UP, uniqueEmail } from './helpers/factories';
+import { waitForLockWaiter } from './helpers/locks';
 import { isAlive, MAIN, startServerProcess } from './helpers/process';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -87,9 +88,8 @@ describe('graceful shutdown', () => {
       EMBEDDED_PG_PORT: String(pgPort),
       SCRYPT_LOG_N: '4',
     });
-    const blocker = new pg.Client({
-      connectionString: `postgres://postgres:${readFileSync(path.join(dataDir, 'pg-password'), 'utf8').trim()}@127.0.0.1:${pgPort}/account`,
-    });
+    const databaseUrl = `postgres://postgres:${readFileSync(path.join(dataDir, 'pg-password'), 'utf8').trim()}@127.0.0.1:${pgPort}/account`;
+    const blocker = new pg.Client({ connectionString: databaseUrl });
     try {
       const signedUp = await post(port, SIGN_UP, {
         input: { email: uniqueEmail('drain'), password: PASSWORD, name: 'D' },
@@ -109,12 +109,7 @@ describe('graceful shutdown', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Finished' }),
       });
-      await waitFor(async () => {
-        const { rows } = await blocker.query(
-          "select 1 from pg_stat_activity where wait_event_type = 'Lock'",
-        );
-        return rows.length > 0;
-      });
+      await waitForLockWaiter(databaseUrl, '%users%');
 
       server.child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -135,14 +130,6 @@ describe('graceful shutdown', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in 5 s');
-}
 
 describe('invalid configuration', () => {
   it.each([
