@@ -16,10 +16,9 @@ import { PasswordHasher } from './modules/auth/password-hasher';
 import { TokenUsage } from './modules/auth/token-usage';
 import { RateLimits } from './modules/limits/rate-limits';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
-import { ProgressService } from './modules/onboarding/progress.service';
 import { OrganizationService } from './modules/organizations/organization.service';
-import { PlanService } from './modules/plans/plan.service';
 import { ProfileService } from './modules/users/profile.service';
+import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
 export interface Dependencies {
@@ -33,6 +32,7 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authCache: AuthCache;
   authenticator: Authenticator;
+  viewerReads: ViewerReads;
 }
 
 /** Who is asking: what request-scoped services need to know. */
@@ -62,10 +62,11 @@ export async function createDependencies(
     tokenUsage,
     authCache,
     authenticator: new Authenticator(orm, statements, tokenUsage, authCache),
+    viewerReads: new ViewerReads(statements),
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em'>;
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -84,6 +85,11 @@ export class Services {
   /** This request's EntityManager. */
   get em(): EntityManager {
     return (this.fork ??= this.deps.orm.em.fork());
+  }
+
+  /** What the viewer's fields show, read in one statement (shared by the process). */
+  get viewerReads(): ViewerReads {
+    return this.deps.viewerReads;
   }
 
   get tokens(): AccessTokenService {
@@ -113,20 +119,12 @@ export class Services {
     return this.once('onboarding', () => new OnboardingService(this.em));
   }
 
-  get progress(): ProgressService {
-    return this.once('progress', () => new ProgressService(this.em));
-  }
-
   get organizations(): OrganizationService {
     return this.once('organizations', () => new OrganizationService(this.em));
   }
 
   get activity(): ActivityService {
     return this.once('activity', () => new ActivityService(this.deps.statements));
-  }
-
-  get plans(): PlanService {
-    return this.once('plans', () => new PlanService(this.em));
   }
 
   get exports(): ExportService {

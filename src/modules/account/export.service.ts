@@ -90,7 +90,7 @@ export class ExportService {
             preferences: status.preferences,
           },
           apiKeys: keys.map((key) => {
-            const view = presentApiKey(this.keyRing, this.logger, key);
+            const view = presentApiKey(this.keyRing, this.logger, user.id, key);
             return {
               id: view.id,
               provider: view.provider,

@@ -6,8 +6,9 @@ import { AddApiKeyInput, ApiKeyType } from './api-key.types';
 @Resolver(() => Viewer)
 export class ApiKeyResolver {
   @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
-  apiKeys(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
-    return ctx.services.apiKeys.list(viewer.user);
+  async apiKeys(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
+    const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
+    return ctx.services.apiKeys.present(viewer.id, apiKeys);
   }
 
   @Authorized()

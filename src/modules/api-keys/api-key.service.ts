@@ -28,6 +28,20 @@ export function associatedData(userId: string, provider: string, keyId: string):
 
 const SECRET_COLUMNS = ['iv', 'ciphertext', 'authTag'] as const;
 
+/** A key as stored (sealed), whether read through the ORM or as a plain row. */
+export type StoredApiKey = Pick<
+  ApiKey,
+  | 'id'
+  | 'provider'
+  | 'name'
+  | 'keyVersion'
+  | 'iv'
+  | 'ciphertext'
+  | 'authTag'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
 export class ApiKeyService {
   constructor(
     private readonly em: EntityManager,
@@ -35,13 +49,9 @@ export class ApiKeyService {
     private readonly logger: Log,
   ) {}
 
-  async list(user: User): Promise<ApiKeyView[]> {
-    const keys = await this.em.find(
-      ApiKey,
-      { user },
-      { populate: SECRET_COLUMNS, orderBy: { provider: 'asc' } },
-    );
-    return keys.map((key) => presentApiKey(this.keyRing, this.logger, key));
+  /** The masked views of a user's stored keys. */
+  present(userId: string, keys: readonly StoredApiKey[]): ApiKeyView[] {
+    return keys.map((key) => presentApiKey(this.keyRing, this.logger, userId, key));
   }
 
   /**
@@ -92,7 +102,7 @@ export class ApiKeyService {
   async remove(user: User, id: string): Promise<ApiKeyView> {
     const key = await this.em.findOne(ApiKey, { id, user }, { populate: SECRET_COLUMNS });
     if (!key) throw notFound('API key');
-    const view = presentApiKey(this.keyRing, this.logger, key);
+    const view = presentApiKey(this.keyRing, this.logger, user.id, key);
     // A concurrent replacement may have swapped the row since it was read.
     if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0) throw notFound('API key');
     return view;
@@ -104,7 +114,12 @@ export class ApiKeyService {
  * that fails to decrypt (tampered, misplaced, unknown master key) is reported
  * as unreadable and logged without any secret, never fatal.
  */
-export function presentApiKey(keyRing: KeyRing, logger: Log, key: ApiKey): ApiKeyView {
+export function presentApiKey(
+  keyRing: KeyRing,
+  logger: Log,
+  userId: string,
+  key: StoredApiKey,
+): ApiKeyView {
   const base = {
     id: key.id,
     provider: key.provider,
@@ -113,10 +128,7 @@ export function presentApiKey(keyRing: KeyRing, logger: Log, key: ApiKey): ApiKe
     updatedAt: key.updatedAt,
   };
   try {
-    const plaintext = keyRing.open(
-      sealedOf(key),
-      associatedData(key.user.id, key.provider, key.id),
-    );
+    const plaintext = keyRing.open(sealedOf(key), associatedData(userId, key.provider, key.id));
     return { ...base, maskedKey: maskKey(key.provider, plaintext), status: 'active' };
   } catch (error) {
     if (!(error instanceof DecryptionError)) throw error;

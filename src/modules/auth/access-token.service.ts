@@ -25,14 +25,6 @@ export class AccessTokenService {
     return { token, accessToken };
   }
 
-  listActive(user: User): Promise<AccessToken[]> {
-    return this.em.find(
-      AccessToken,
-      { user, revokedAt: null },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
-  }
-
   /** Revokes one of the user's tokens; revoking twice is harmless. */
   async revoke(user: User, id: string): Promise<AccessToken> {
     const accessToken = await this.em.findOne(AccessToken, { id, user });

@@ -16,8 +16,8 @@ export class AuthResolver {
   @FieldResolver(() => [AccessTokenInfo], {
     description: "The viewer's active access tokens (metadata only), oldest first.",
   })
-  accessTokens(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<AccessTokenInfo[]> {
-    return ctx.services.tokens.listActive(viewer.user);
+  async accessTokens(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<AccessTokenInfo[]> {
+    return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
   }
 
   @Mutation(() => AuthPayload, {

@@ -3,22 +3,27 @@ import type { Context } from '../../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
 import { Viewer } from '../viewer/viewer.type';
 import { CompleteOnboardingInput } from './onboarding.inputs';
+import { statusOf } from './onboarding.service';
 import {
   CompleteOnboardingPayload,
   OnboardingProgressType,
   OnboardingType,
 } from './onboarding.types';
+import { progressOf } from './progress';
 
 @Resolver(() => Viewer)
 export class OnboardingResolver {
   @FieldResolver(() => OnboardingType)
-  onboarding(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingType> {
-    return ctx.services.onboarding.status(viewer.user);
+  async onboarding(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingType> {
+    return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
   }
 
   @FieldResolver(() => OnboardingProgressType)
-  onboardingProgress(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingProgressType> {
-    return ctx.services.progress.progress(viewer.user);
+  async onboardingProgress(
+    @Root() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ): Promise<OnboardingProgressType> {
+    return progressOf(viewer.profile, await viewer.owned(ctx.services.viewerReads));
   }
 
   @Authorized()

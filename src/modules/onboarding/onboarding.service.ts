@@ -31,7 +31,10 @@ export interface OnboardingResult {
   invited: Invitation[];
 }
 
-export function statusOf(onboarding: Onboarding | null): OnboardingStatus {
+/** What the API shows of stored answers (an entity, or a plain row). */
+export function statusOf(
+  onboarding: (OnboardingPreferences & { completedAt: Date }) | null,
+): OnboardingStatus {
   if (!onboarding) return { completed: false, completedAt: null, preferences: null };
   const { company, useCase, teamSize, prdStyle, interests } = onboarding;
   return {
@@ -43,10 +46,6 @@ export function statusOf(onboarding: Onboarding | null): OnboardingStatus {
 
 export class OnboardingService {
   constructor(private readonly em: EntityManager) {}
-
-  async status(user: User): Promise<OnboardingStatus> {
-    return statusOf(await this.em.findOne(Onboarding, { user }));
-  }
 
   /**
    * Completes (or re-completes) onboarding in one transaction. The user's row

@@ -15,8 +15,7 @@ export class ViewerOrganizationsResolver {
     description: "The viewer's memberships, oldest first, each with its role and organization.",
   })
   async organizations(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<MembershipType[]> {
-    const memberships = await ctx.services.organizations.memberships(viewer.user);
-    return memberships.map(membershipOf);
+    return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
   }
 }
 
@@ -24,7 +23,9 @@ export class ViewerOrganizationsResolver {
 export class OrganizationResolver {
   @FieldResolver(() => Int)
   memberCount(@Root() organization: OrganizationType, @Ctx() ctx: Context): Promise<number> {
-    return ctx.services.organizations.memberCount(organization.entity);
+    return organization.knownMemberCount !== undefined
+      ? Promise.resolve(organization.knownMemberCount)
+      : ctx.services.organizations.memberCount(organization.id);
   }
 
   @FieldResolver(() => [InvitationType], {
@@ -34,7 +35,7 @@ export class OrganizationResolver {
     @Root() organization: OrganizationType,
     @Ctx() ctx: Context,
   ): Promise<InvitationType[]> {
-    return ctx.services.organizations.invitations(organization.entity, organization.viewerRole);
+    return ctx.services.organizations.invitations(organization.id, organization.viewerRole);
   }
 
   @FieldResolver(() => [OrganizationMemberType], {
@@ -44,7 +45,7 @@ export class OrganizationResolver {
     @Root() organization: OrganizationType,
     @Ctx() ctx: Context,
   ): Promise<OrganizationMemberType[]> {
-    const memberships = await ctx.services.organizations.members(organization.entity);
+    const memberships = await ctx.services.organizations.members(organization.id);
     return memberships.map((membership) => ({
       id: membership.user.id,
       name: membership.user.name,

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import type { User } from '../users/user.entity';
-import { Invitation, Membership, type Organization, type Role } from './organization.entity';
+import { Invitation, Membership, type Role } from './organization.entity';
 
 /** Roles that manage an organization and see its invitations. */
 const MANAGERS: readonly Role[] = ['owner', 'admin'];
@@ -41,27 +40,16 @@ export class OrganizationService {
   }
 
   /** Members of an organization, oldest first, with their user. */
-  members(organization: Organization): Promise<Membership[]> {
-    return this.membersByOrganization.load(organization.id);
+  members(organizationId: string): Promise<Membership[]> {
+    return this.membersByOrganization.load(organizationId);
   }
 
-  /** The user's memberships, oldest first, with their organizations. */
-  memberships(user: User): Promise<Membership[]> {
-    return this.em.find(
-      Membership,
-      { user },
-      { populate: ['organization'], orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
-  }
-
-  memberCount(organization: Organization): Promise<number> {
-    return this.memberCounts.load(organization.id);
+  memberCount(organizationId: string): Promise<number> {
+    return this.memberCounts.load(organizationId);
   }
 
   /** Invitations of an organization, for its owners and admins only. */
-  async invitations(organization: Organization, viewerRole: Role): Promise<Invitation[]> {
-    return MANAGERS.includes(viewerRole)
-      ? this.invitationsByOrganization.load(organization.id)
-      : [];
+  async invitations(organizationId: string, viewerRole: Role): Promise<Invitation[]> {
+    return MANAGERS.includes(viewerRole) ? this.invitationsByOrganization.load(organizationId) : [];
   }
 }

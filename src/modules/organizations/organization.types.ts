@@ -7,6 +7,7 @@ import {
   type Organization,
   type Role,
 } from './organization.entity';
+import type { OwnedMembership } from '../viewer/viewer-reads';
 
 const enumOf = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -47,14 +48,18 @@ export class OrganizationType {
   @Field(() => MembershipRole, { description: "The viewer's role in it." })
   viewerRole: Role;
 
-  readonly entity: Organization;
+  /** Not a GraphQL field: the member count, when it was read with the rest. */
+  readonly knownMemberCount: number | undefined;
 
-  constructor(entity: Organization, viewerRole: Role) {
-    this.id = entity.id;
-    this.name = entity.name;
-    this.createdAt = entity.createdAt;
+  constructor(
+    organization: Pick<Organization, 'id' | 'name' | 'createdAt'> & { memberCount?: number },
+    viewerRole: Role,
+  ) {
+    this.id = organization.id;
+    this.name = organization.name;
+    this.createdAt = organization.createdAt;
     this.viewerRole = viewerRole;
-    this.entity = entity;
+    this.knownMemberCount = organization.memberCount;
   }
 }
 
@@ -73,12 +78,7 @@ export class MembershipType {
   organization!: OrganizationType;
 }
 
-export function membershipOf(membership: {
-  id: string;
-  role: Role;
-  createdAt: Date;
-  organization: Organization;
-}): MembershipType {
+export function membershipOf(membership: OwnedMembership): MembershipType {
   return {
     id: membership.id,
     role: membership.role,

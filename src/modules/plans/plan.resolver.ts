@@ -1,5 +1,6 @@
 import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { PLAN_LIMITS } from './plan-limits';
 import { Plan } from '../users/profile.types';
 import type { Plan as PlanId } from '../users/user.entity';
 import { Viewer } from '../viewer/viewer.type';
@@ -31,7 +32,10 @@ export class PlanLimitsType {
 @Resolver(() => Viewer)
 export class PlanResolver {
   @FieldResolver(() => PlanLimitsType)
-  planLimits(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<PlanLimitsType> {
-    return ctx.services.plans.usage(viewer.user);
+  async planLimits(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<PlanLimitsType> {
+    // The plan of the profile this answer shows; the count of the tokens it lists.
+    const { plan } = viewer.profile;
+    const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
+    return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
   }
 }
