@@ -31,10 +31,11 @@ export interface OnboardingResult {
   invited: Invitation[];
 }
 
-/** What the API shows of stored answers (an entity, or a plain row). */
-export function statusOf(
-  onboarding: (OnboardingPreferences & { completedAt: Date }) | null,
-): OnboardingStatus {
+/** Stored answers: the entity, or a plain row of it. */
+export type StoredOnboarding = OnboardingPreferences & { completedAt: Date };
+
+/** What the API shows of stored answers. */
+export function statusOf(onboarding: StoredOnboarding | null): OnboardingStatus {
   if (!onboarding) return { completed: false, completedAt: null, preferences: null };
   const { company, useCase, teamSize, prdStyle, interests } = onboarding;
   return {

@@ -1,5 +1,6 @@
 import type { PreparedStatements } from '../../db/prepared';
-import type { Provider } from '../api-keys/api-key.entity';
+import type { StoredApiKey } from '../api-keys/api-key.service';
+import type { StoredOnboarding } from '../onboarding/onboarding.service';
 import type { Role } from '../organizations/organization.entity';
 
 export interface OwnedAccessToken {
@@ -10,26 +11,9 @@ export interface OwnedAccessToken {
 }
 
 /** A provider key as stored: sealed, to be masked before anyone sees it. */
-export interface OwnedApiKey {
-  id: string;
-  provider: Provider;
-  name: string | null;
-  keyVersion: string;
-  iv: Buffer;
-  ciphertext: Buffer;
-  authTag: Buffer;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type OwnedApiKey = StoredApiKey;
 
-export interface OwnedOnboarding {
-  company: string;
-  useCase: string;
-  teamSize: string;
-  prdStyle: string;
-  interests: string[];
-  completedAt: Date;
-}
+export type OwnedOnboarding = StoredOnboarding;
 
 export interface OwnedMembership {
   id: string;
