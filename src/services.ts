@@ -111,7 +111,7 @@ export class Services {
   get apiKeys(): ApiKeyService {
     return this.once(
       'apiKeys',
-      () => new ApiKeyService(this.em, this.deps.keyRing, this.requester.log),
+      () => new ApiKeyService(() => this.em, this.deps.keyRing, this.requester.log),
     );
   }
 

@@ -43,11 +43,16 @@ export type StoredApiKey = Pick<
 >;
 
 export class ApiKeyService {
+  /** `entityManager` gives the request's (forked on first use): showing keys needs none. */
   constructor(
-    private readonly em: EntityManager,
+    private readonly entityManager: () => EntityManager,
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
   ) {}
+
+  private get em(): EntityManager {
+    return this.entityManager();
+  }
 
   /** The masked views of a user's stored keys. */
   present(userId: string, keys: readonly StoredApiKey[]): ApiKeyView[] {
