@@ -1,3 +1,7 @@
+import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
+import type { PreparedStatements } from '../src/db/prepared';
+import { ActivityService } from '../src/modules/activity/activity.service';
+import { hashToken } from '../src/modules/auth/token';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
 
@@ -67,8 +71,113 @@ describe('recordActivity', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('keeps the session cached after an in-window ping, and drops it after a recorded one', async () => {
+    const user = await signUp(server);
+    const cached = () => server.app.deps.authCache.get(hashToken(user.token)) !== undefined;
+    /** Reads until the session is cached again (once the change notification is in). */
+    const cacheAgain = async () => {
+      for (let i = 0; i < 100 && !cached(); i++) {
+        await server.graphql('{ viewer { id } }', {}, user.token);
+        if (!cached()) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(cached()).toBe(true);
+    };
+    const first = await server.graphql<Ping>(PING, {}, user.token);
+    expect(first.data!.recordActivity.recorded).toBe(true);
+    expect(cached()).toBe(false); // read-your-writes: the next request reads the new row
+
+    await cacheAgain();
+    const inWindow = await server.graphql<Ping>(PING, {}, user.token);
+    expect(inWindow.data!.recordActivity).toEqual({
+      ...first.data!.recordActivity,
+      recorded: false,
+    });
+    expect(cached()).toBe(true); // nothing was written: nothing to forget
+  });
+
   it('needs authentication', async () => {
     const result = await server.graphql(PING);
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('ActivityService: the window as the session saw it', () => {
+  /** The service over the server's statements, counting the ones it runs. */
+  function counted(): { service: ActivityService; statements: string[] } {
+    const statements: string[] = [];
+    const real = server.app.deps.statements;
+    const spy = {
+      query: (name: string, text: string, values: unknown[]) => {
+        statements.push(name);
+        return real.query(name, text, values);
+      },
+    } as PreparedStatements;
+    return { service: new ActivityService(spy), statements };
+  }
+
+  /**
+   * Moves the user's last activity to `seconds` ago and reads it back, with
+   * the database's clock, as the session would; `readMsAgo` pretends that read
+   * was sent that long ago (a snapshot cached since).
+   */
+  async function activeAgo(userId: string, seconds: number, readMsAgo = 0) {
+    const sentAt = monotonicNow() - readMsAgo;
+    const [row] = await server.sql<{ last_active_at: string; now_ms: number }>(
+      `update users set last_active_at = now() - make_interval(secs => ?) where id = ?
+       returning last_active_at, (extract(epoch from now()) * 1000)::float8 as now_ms`,
+      [seconds, userId],
+    );
+    return {
+      userId,
+      lastActiveAt: new Date(row!.last_active_at),
+      readAt: new DatabaseInstant(row!.now_ms, sentAt),
+    };
+  }
+
+  it('answers a ping inside the window from the snapshot, without a statement', async () => {
+    const user = await signUp(server);
+    const known = await activeAgo(user.id, 200);
+    const { service, statements } = counted();
+
+    const ping = await service.record(known);
+
+    expect(ping).toEqual({
+      recorded: false,
+      lastActiveAt: known.lastActiveAt,
+      nextRecordableAt: new Date(known.lastActiveAt.getTime() + 5 * 60 * 1000),
+    });
+    expect(statements).toEqual([]);
+    const events = await server.sql('select 1 from activity_events where user_id = ?', [user.id]);
+    expect(events).toHaveLength(0);
+  });
+
+  it('asks the database once the window may have closed by its clock', async () => {
+    const user = await signUp(server);
+    const known = await activeAgo(user.id, 301);
+    const { service, statements } = counted();
+
+    const ping = await service.record(known);
+
+    expect(ping.recorded).toBe(true);
+    expect(statements).toEqual(['account_record_activity_v1']);
+    const [row] = await server.sql<{ last_active_ms: number }>(
+      'select (extract(epoch from last_active_at) * 1000)::float8 as last_active_ms from users where id = ?',
+      [user.id],
+    );
+    expect(ping.lastActiveAt.getTime()).toBe(Math.trunc(row!.last_active_ms));
+  });
+
+  it('counts the time since the snapshot was read, on the local monotonic clock', async () => {
+    const user = await signUp(server);
+    // Active 290 s ago by the snapshot, read "15 s ago": the window it shows
+    // (10 s left at the read) may have closed since, so the database decides.
+    // By its clock the ping is still inside, and nothing is recorded.
+    const known = await activeAgo(user.id, 290, 15_000);
+    const { service, statements } = counted();
+
+    const ping = await service.record(known);
+
+    expect(ping.recorded).toBe(false);
+    expect(statements).toEqual(['account_record_activity_v1', 'account_last_active_v1']);
   });
 });

@@ -1,4 +1,9 @@
-import { startTestServer, type TestServer } from './helpers/app';
+import pino from 'pino';
+import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
+import { AuthCache } from '../src/modules/auth/auth-cache';
+import type { UserSnapshot } from '../src/modules/auth/authenticator';
+import { hashToken } from '../src/modules/auth/token';
+import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, signUp, type SignedUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';
 
@@ -153,6 +158,26 @@ describe('the token cache', () => {
     expect(profile.body.name).toBe('R2');
   });
 
+  it('holds a changed user again once the change is in', async () => {
+    const user = await signUp(a);
+    await warm(b, user.token);
+    const held = () => b.app.deps.authCache.get(hashToken(user.token)) !== undefined;
+
+    const renamed = await a.graphql(
+      'mutation { updateProfile(input: {name: "Again"}) { id } }',
+      {},
+      user.token,
+    );
+    expect(renamed.errors).toBeUndefined();
+    // b drops the row when notified; a lookup after that is held again.
+    const answer = await eventually(
+      async () => ({ result: await b.graphql<Viewer>(VIEWER, {}, user.token), held: held() }),
+      ({ result, held }) => result.data?.viewer?.profile.name === 'Again' && held,
+    );
+    expect(answer.result.data?.viewer?.profile.name).toBe('Again');
+    expect(answer.held).toBe(true);
+  });
+
   it('serves nothing from memory while its LISTEN connection is down, and resumes once it is back', async () => {
     const user = await signUp(a);
     await warm(a, user.token);
@@ -218,6 +243,44 @@ describe('with AUTH_CACHE_TTL_MS=0', () => {
       expect(cacheOf(server)).toEqual({ enabled: false, serving: false, size: 0 });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('AuthCache, across a lost LISTEN connection', () => {
+  it('does not hold a lookup that started before the connection was lost', async () => {
+    const cache = new AuthCache(workerDatabaseUrl(), 30_000, pino({ level: 'silent' }));
+    await cache.start();
+    try {
+      const session = {
+        tokenId: 'tok_x',
+        profile: { id: 'user_x' } as UserSnapshot,
+        readAt: new DatabaseInstant(Date.now(), monotonicNow()),
+      };
+      const before = cache.mark(); // a lookup starts…
+      await a.sql(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'account-api-auth-cache' and datname = current_database()`,
+      );
+      await eventually(
+        () => Promise.resolve(cache.stats()),
+        (stats) => !stats.serving,
+      );
+      const back = await eventually(
+        () => Promise.resolve(cache.stats()),
+        (stats) => stats.serving,
+        5_000,
+      );
+      expect(back.serving).toBe(true);
+
+      // …and ends after the reconnection: what it read may predate a change
+      // whose notification was lost with the connection.
+      cache.set('hash-before', session, before);
+      expect(cache.get('hash-before')).toBeUndefined();
+      cache.set('hash-after', session, cache.mark());
+      expect(cache.get('hash-after')).toBeDefined();
+    } finally {
+      await cache.close();
     }
   });
 });

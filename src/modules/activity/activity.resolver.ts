@@ -22,7 +22,14 @@ export class ActivityResolver {
     description: 'Records activity; pings inside the 5-minute window succeed without writing.',
   })
   async recordActivity(@Ctx() ctx: Context): Promise<ActivityPingType> {
-    const { userId } = await ctx.auth.require();
-    return ctx.services.activity.record(userId);
+    const session = await ctx.auth.require();
+    const ping = await ctx.services.activity.record({
+      userId: session.userId,
+      lastActiveAt: session.profile.lastActiveAt,
+      readAt: session.readAt,
+    });
+    // Nothing was written: the session this instance caches is still true.
+    if (!ping.recorded) ctx.auth.unchanged();
+    return ping;
   }
 }

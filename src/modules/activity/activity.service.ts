@@ -1,4 +1,5 @@
 import { newId } from '../../common/ids';
+import type { DatabaseInstant } from '../../db/database-clock';
 import type { PreparedStatements } from '../../db/prepared';
 
 /** At most one recorded activity per user in this window. */
@@ -35,6 +36,14 @@ const LAST_ACTIVE = {
          from users where id = $1`,
 };
 
+/** What the request already knows of the user: its session's snapshot. */
+export interface KnownActivity {
+  userId: string;
+  lastActiveAt: Date | null;
+  /** When the database read `lastActiveAt`. */
+  readAt: DatabaseInstant;
+}
+
 /** Pings are frequent: both statements are named prepared statements. */
 export class ActivityService {
   constructor(private readonly statements: PreparedStatements) {}
@@ -44,8 +53,26 @@ export class ActivityService {
    * row lock, so of any number of concurrent pings, on any number of
    * instances, exactly one finds the window open; the event is inserted by
    * the same statement. The database clock is the only clock involved.
+   *
+   * Most pings land inside the window, and those need no statement at all:
+   * `lastActiveAt` only ever moves when the window is open, so if the window
+   * the session's snapshot shows is still open by the database's clock at the
+   * latest (DatabaseInstant: no local wall clock involved), nothing can have
+   * moved it since, and the answer is the one the database would give.
    */
-  async record(userId: string): Promise<ActivityPing> {
+  async record(known: KnownActivity): Promise<ActivityPing> {
+    const { lastActiveAt } = known;
+    if (lastActiveAt && known.readAt.latestNow() < lastActiveAt.getTime() + ACTIVITY_WINDOW_MS) {
+      return {
+        recorded: false,
+        lastActiveAt,
+        nextRecordableAt: new Date(lastActiveAt.getTime() + ACTIVITY_WINDOW_MS),
+      };
+    }
+    return this.recordNow(known.userId);
+  }
+
+  private async recordNow(userId: string): Promise<ActivityPing> {
     const [bumped] = await this.statements.query<{ recorded_ms: number }>(
       RECORD.name,
       RECORD.text,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { DatabaseInstant } from '../../db/database-clock';
 import type { Log } from '../../logger';
 import type { UserSnapshot } from './authenticator';
 
@@ -9,6 +10,8 @@ export interface CachedSession {
   tokenId: string;
   /** The user's columns, mapped to the entity's properties, frozen. */
   profile: UserSnapshot;
+  /** When the database read them. */
+  readAt: DatabaseInstant;
 }
 
 interface Entry extends CachedSession {
@@ -38,6 +41,8 @@ export class AuthCache {
   /** Notification counter, and the counter at each user's latest notification. */
   private generation = 0;
   private readonly notifiedAt = new Map<string, number>();
+  /** Lookups marked before this are not cached, whoever they read (see `clear`). */
+  private floor = 0;
   private listener: pg.Client | undefined;
   private listening = false;
   private closed = false;
@@ -80,12 +85,13 @@ export class AuthCache {
 
   /**
    * Caches a lookup made after `since`, unless a change of that user was
-   * notified meanwhile (the row read may predate it).
+   * notified meanwhile (the row read may predate it), or the cache was
+   * emptied meanwhile.
    */
   set(tokenHash: string, session: CachedSession, since: number): void {
-    if (!this.listening) return;
+    if (!this.listening || since < this.floor) return;
     const userId = session.profile.id;
-    if ((this.notifiedAt.get(userId) ?? -1) >= since) return;
+    if ((this.notifiedAt.get(userId) ?? -1) > since) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.entries().next().value;
       if (oldest) this.drop(oldest[0], oldest[1].profile.id);
@@ -102,8 +108,11 @@ export class AuthCache {
     this.notifiedAt.set(userId, this.generation);
     for (const hash of this.byUser.get(userId) ?? []) this.entries.delete(hash);
     this.byUser.delete(userId);
-    // Marks older than any lookup still in flight are of no use.
-    if (this.notifiedAt.size > 10_000) this.notifiedAt.clear();
+    // Bounded: forgetting the marks refuses every lookup in flight instead.
+    if (this.notifiedAt.size > 10_000) {
+      this.notifiedAt.clear();
+      this.floor = this.generation;
+    }
   }
 
   async close(): Promise<void> {
@@ -119,8 +128,9 @@ export class AuthCache {
     if (hashes?.size === 0) this.byUser.delete(userId);
   }
 
+  /** Everything may be stale (notifications were missed): lookups in flight too. */
   private clear(): void {
-    this.generation++;
+    this.floor = ++this.generation;
     this.entries.clear();
     this.byUser.clear();
   }

@@ -1,5 +1,6 @@
 import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
 import type { PreparedStatements } from '../../db/prepared';
 import { User } from '../users/user.entity';
 import type { AuthCache, CachedSession } from './auth-cache';
@@ -39,6 +40,8 @@ export class Session {
   constructor(
     readonly tokenId: string,
     readonly profile: UserSnapshot,
+    /** When the database read `profile` (it may have been cached since). */
+    readonly readAt: DatabaseInstant,
     private readonly materialise: () => User,
   ) {}
 
@@ -51,13 +54,18 @@ export class Session {
   }
 }
 
-type AuthenticatedRow = Record<string, unknown> & { token_id: string; touch: boolean };
+type AuthenticatedRow = Record<string, unknown> & {
+  token_id: string;
+  touch: boolean;
+  read_ms: number;
+};
 
 /**
  * The check every authenticated request makes, shared by the whole process:
  * the token's hash, by its unique index, joined to its user (every column
- * MikroORM loads eagerly, so not the lazy password hash), and whether
- * `lastUsedAt` is due a refresh (at most once a minute). One named prepared
+ * MikroORM loads eagerly, so not the lazy password hash), whether
+ * `lastUsedAt` is due a refresh (at most once a minute), and the database's
+ * clock at the read (see DatabaseInstant). One named prepared
  * statement, or no query at all while the auth cache holds the token.
  */
 export class Authenticator {
@@ -75,9 +83,10 @@ export class Authenticator {
       .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
       .flatMap((prop) => prop.fieldNames.map((field) => `u.${field}`));
     this.statement = {
-      name: 'account_authenticate_v1',
+      name: 'account_authenticate_v2',
       text: `select t.id as token_id,
                     (t.last_used_at is null or t.last_used_at < now() - interval '1 minute') as touch,
+                    ${DATABASE_NOW_MS} as read_ms,
                     ${columns.join(', ')}
              from access_tokens t join users u on u.id = t.user_id
              where t.token_hash = $1 and t.revoked_at is null`,
@@ -96,7 +105,7 @@ export class Authenticator {
     // A managed entity of this request, as if MikroORM had loaded these
     // columns (the snapshot holds them mapped to JS values already): updates
     // flush as usual, and no instance is shared between requests.
-    return new Session(found.tokenId, found.profile, () =>
+    return new Session(found.tokenId, found.profile, found.readAt, () =>
       em().merge(User, { ...found.profile }, { refresh: true }),
     );
   }
@@ -108,18 +117,19 @@ export class Authenticator {
 
   private async lookup(tokenHash: string): Promise<CachedSession | undefined> {
     const since = this.cache.mark();
+    const sentAt = monotonicNow();
     const [row] = await this.statements.query<AuthenticatedRow>(
       this.statement.name,
       this.statement.text,
       [tokenHash],
     );
     if (!row) return undefined;
-    const { token_id: tokenId, touch, ...user } = row;
+    const { token_id: tokenId, touch, read_ms: readMs, ...user } = row;
     if (touch) this.usage.record(tokenId);
     const profile = Object.freeze(
       this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
     );
-    const found: CachedSession = { tokenId, profile };
+    const found: CachedSession = { tokenId, profile, readAt: new DatabaseInstant(readMs, sentAt) };
     this.cache.set(tokenHash, found, since);
     return found;
   }
