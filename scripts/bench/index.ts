@@ -444,8 +444,16 @@ async function main(): Promise<void> {
     for (const phase of phases) {
       for (const [index, pairs] of rounds.entries()) {
         for (const scenario of phase) {
-          log(`round ${index + 1}/${options.rounds}: ${scenario.name}`);
-          pairs.push({ baseline: await run(baselineScenario), measure: await run(scenario) });
+          const baseline = await run(baselineScenario);
+          const measure = await run(scenario);
+          pairs.push({ baseline, measure });
+          // Each pair on its own line (stderr), to see how far the rounds agree.
+          log(
+            `round ${index + 1}/${options.rounds}: ${scenario.name}: ` +
+              `${measure.rps.toFixed(0)} req/s (${(measure.rps / baseline.rps).toFixed(2)}× ` +
+              `the baseline's ${baseline.rps.toFixed(0)}), p99 ${measure.p99} ms ` +
+              `(${(measure.p99 / baseline.p99).toFixed(2)}×)`,
+          );
         }
       }
     }
