@@ -1,7 +1,6 @@
 import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
 import type { PreparedStatements } from '../src/db/prepared';
 import { ActivityService } from '../src/modules/activity/activity.service';
-import { hashToken } from '../src/modules/auth/token';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
 
@@ -73,26 +72,23 @@ describe('recordActivity', () => {
 
   it('keeps the session cached after an in-window ping, and drops it after a recorded one', async () => {
     const user = await signUp(server);
-    const cached = () => server.app.deps.authCache.get(hashToken(user.token)) !== undefined;
-    /** Reads until the session is cached again (once the change notification is in). */
-    const cacheAgain = async () => {
-      for (let i = 0; i < 100 && !cached(); i++) {
-        await server.graphql('{ viewer { id } }', {}, user.token);
-        if (!cached()) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(cached()).toBe(true);
-    };
-    const first = await server.graphql<Ping>(PING, {}, user.token);
-    expect(first.data!.recordActivity.recorded).toBe(true);
-    expect(cached()).toBe(false); // read-your-writes: the next request reads the new row
+    // What the instance forgets of its cached sessions after each request.
+    const forget = jest.spyOn(server.app.deps.authenticator, 'forget');
+    try {
+      const first = await server.graphql<Ping>(PING, {}, user.token);
+      expect(first.data!.recordActivity.recorded).toBe(true);
+      expect(forget).toHaveBeenCalledWith(user.id); // read-your-writes
+      forget.mockClear();
 
-    await cacheAgain();
-    const inWindow = await server.graphql<Ping>(PING, {}, user.token);
-    expect(inWindow.data!.recordActivity).toEqual({
-      ...first.data!.recordActivity,
-      recorded: false,
-    });
-    expect(cached()).toBe(true); // nothing was written: nothing to forget
+      const inWindow = await server.graphql<Ping>(PING, {}, user.token);
+      expect(inWindow.data!.recordActivity).toEqual({
+        ...first.data!.recordActivity,
+        recorded: false,
+      });
+      expect(forget).not.toHaveBeenCalled(); // nothing was written: nothing to forget
+    } finally {
+      forget.mockRestore();
+    }
   });
 
   it('needs authentication', async () => {
