@@ -9,8 +9,8 @@
  * prints req/s, p50, p99, peak RSS and errors, each with its ratio to the
  * baseline of the same round (median over rounds).
  *
- *   npm run bench                           # 10k users, 3 rounds of 8 s per path, 64 connections
- *   npm run bench -- --rounds 5 --duration 20 --connections 64 --users 10000
+ *   npm run bench                           # 10k users, 5 rounds of 8 s per path, 64 connections
+ *   npm run bench -- --rounds 3 --duration 20 --connections 64 --users 10000
  *   npm run bench -- --smoke                # 1 s per path, about a minute in all; keeps the harness working (CI)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ function parseOptions(argv: string[]): Options {
   const smoke = argv.includes('--smoke');
   const options: Options = smoke
     ? { users: 300, duration: 1, rounds: 1, connections: 16, warmup: 0.5, smoke }
-    : { users: 10_000, duration: 8, rounds: 3, connections: 64, warmup: 3, smoke };
+    : { users: 10_000, duration: 8, rounds: 5, connections: 64, warmup: 3, smoke };
   for (const key of ['users', 'duration', 'rounds', 'connections', 'warmup'] as const) {
     const at = argv.indexOf(`--${key}`);
     if (at >= 0) options[key] = Number(argv[at + 1]);
