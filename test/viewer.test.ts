@@ -1,3 +1,5 @@
+import type { PreparedStatements } from '../src/db/prepared';
+import { ViewerReads } from '../src/modules/viewer/viewer-reads';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
 import { addMember, createOrganization } from './helpers/organizations';
@@ -245,6 +247,62 @@ describe("a mutation payload's viewer", () => {
     expect(result.data!.b.viewer).toEqual({
       onboarding: { preferences: { company: 'Second' } },
       apiKeys: [{ provider: 'anthropic' }],
+    });
+  });
+});
+
+describe('reads of several viewers at once', () => {
+  /** A ViewerReads over the server's statements, recording each statement's values. */
+  function counted(fail = false): { reads: ViewerReads; calls: unknown[][] } {
+    const calls: unknown[][] = [];
+    const real = server.app.deps.statements;
+    const spy = {
+      query: (name: string, text: string, values: unknown[]) => {
+        calls.push(values);
+        return fail ? Promise.reject(new Error('refused')) : real.query(name, text, values);
+      },
+    } as PreparedStatements;
+    return { reads: new ViewerReads(spy), calls };
+  }
+
+  it('go to the database in one statement, each user getting its own row', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => signUp(server)));
+    const { reads, calls } = counted();
+    // The same user twice in one batch, as two concurrent requests would.
+    const asked = [...users, users[0]!];
+
+    const owned = await Promise.all(asked.map((user) => reads.read(user.id)));
+
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toEqual([asked.map((user) => user.id)]);
+    owned.forEach((mine, i) => {
+      expect(mine.accessTokens.map((token) => token.id)).toEqual([asked[i]!.tokenId]);
+    });
+    expect(owned[6]).toEqual(owned[0]);
+    expect(owned[6]).not.toBe(owned[0]); // objects of its own
+  });
+
+  it('all fail together when the statement fails, and the next batch reads again', async () => {
+    const [a, b] = await Promise.all([signUp(server), signUp(server)]);
+    const failing = counted(true);
+    const results = await Promise.allSettled([failing.reads.read(a.id), failing.reads.read(b.id)]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+
+    const { reads } = counted();
+    expect((await reads.read(a.id)).accessTokens[0]?.id).toBe(a.tokenId);
+  });
+
+  it('over HTTP: concurrent viewers each see their own account', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUp(server)));
+    const answers = await Promise.all(
+      users.map((user) => server.graphql<WholeViewer>(WHOLE_VIEWER, {}, user.token)),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data!.viewer.id).toBe(users[i]!.id);
+      expect(answer.data!.viewer.accessTokens.map((token) => token.id)).toEqual([
+        users[i]!.tokenId,
+      ]);
     });
   });
 });
