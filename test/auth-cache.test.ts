@@ -1,8 +1,9 @@
 import pino from 'pino';
 import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
 import { AuthCache } from '../src/modules/auth/auth-cache';
-import type { UserSnapshot } from '../src/modules/auth/authenticator';
-import { hashToken } from '../src/modules/auth/token';
+import type { PreparedStatements } from '../src/db/prepared';
+import { Authenticator, type UserSnapshot } from '../src/modules/auth/authenticator';
+import { generateToken, hashToken } from '../src/modules/auth/token';
 import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, signUp, type SignedUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';
@@ -230,6 +231,65 @@ describe('the token cache', () => {
       user.token,
     );
     expect(listed.data?.viewer.accessTokens[0]?.lastUsedAt).toBe(new Date(recorded!).toISOString());
+  });
+});
+
+describe('lookups of concurrent requests', () => {
+  it('go to the database in one statement, each token matched back to its own user', async () => {
+    const users = await Promise.all(Array.from({ length: 5 }, () => signUp(a)));
+    const revoked = await signUp(a);
+    await a.sql('update access_tokens set revoked_at = now() where id = ?', [revoked.tokenId]);
+    const calls: unknown[][] = [];
+    const real = a.app.deps.statements;
+    const statements = {
+      query: (name: string, text: string, values: unknown[]) => {
+        calls.push(values);
+        return real.query(name, text, values);
+      },
+    } as PreparedStatements;
+    const cache = new AuthCache(workerDatabaseUrl(), 0, pino({ level: 'silent' })); // off
+    const authenticator = new Authenticator(
+      a.app.deps.orm,
+      statements,
+      a.app.deps.tokenUsage,
+      cache,
+    );
+    const tokens = [
+      ...users.map((user) => user.token),
+      revoked.token,
+      generateToken(),
+      users[0]!.token,
+    ];
+    const noEntityManager = () => {
+      throw new Error('not needed');
+    };
+
+    const sessions = await Promise.all(
+      tokens.map((token) => authenticator.authenticate(token, noEntityManager)),
+    );
+
+    expect(calls).toHaveLength(1);
+    expect(sessions.map((session) => session?.userId ?? null)).toEqual([
+      ...users.map((user) => user.id),
+      null, // revoked
+      null, // unknown
+      users[0]!.id,
+    ]);
+    // The snapshot holds the user's columns, nothing of the token.
+    expect(JSON.stringify(sessions[0]!.profile)).not.toContain(hashToken(users[0]!.token));
+  });
+
+  it('over HTTP, with the cache off: each request is its own user', async () => {
+    const server = await startTestServer({ AUTH_CACHE_TTL_MS: '0' });
+    try {
+      const users = await Promise.all(Array.from({ length: 12 }, () => signUp(server)));
+      const answers = await Promise.all(
+        users.map((user) => server.graphql<Viewer>(VIEWER, {}, user.token)),
+      );
+      expect(answers.map((answer) => answer.data?.viewer?.id)).toEqual(users.map((u) => u.id));
+    } finally {
+      await server.close();
+    }
   });
 });
 

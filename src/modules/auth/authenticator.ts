@@ -1,4 +1,5 @@
 import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
 import type { PreparedStatements } from '../../db/prepared';
@@ -55,6 +56,7 @@ export class Session {
 }
 
 type AuthenticatedRow = Record<string, unknown> & {
+  token_hash: string;
   token_id: string;
   touch: boolean;
   read_ms: number;
@@ -67,10 +69,16 @@ type AuthenticatedRow = Record<string, unknown> & {
  * `lastUsedAt` is due a refresh (at most once a minute), and the database's
  * clock at the read (see DatabaseInstant). One named prepared
  * statement, or no query at all while the auth cache holds the token.
+ *
+ * Lookups are batched across requests like the viewer's reads: the tokens
+ * asked for in one turn of the event loop are looked up by one execution
+ * (`token_hash = any($1)`; the hash is unique, each answer is matched back
+ * by it). That matters when the cache is off or cold.
  */
 export class Authenticator {
   private readonly meta: EntityMetadata<User>;
   private readonly statement: { name: string; text: string };
+  private readonly lookups: DataLoader<Lookup, CachedSession | null>;
 
   constructor(
     private readonly orm: MikroORM,
@@ -83,14 +91,19 @@ export class Authenticator {
       .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
       .flatMap((prop) => prop.fieldNames.map((field) => `u.${field}`));
     this.statement = {
-      name: 'account_authenticate_v2',
-      text: `select t.id as token_id,
+      name: 'account_authenticate_v3',
+      text: `select t.token_hash, t.id as token_id,
                     (t.last_used_at is null or t.last_used_at < now() - interval '1 minute') as touch,
                     ${DATABASE_NOW_MS} as read_ms,
                     ${columns.join(', ')}
              from access_tokens t join users u on u.id = t.user_id
-             where t.token_hash = $1 and t.revoked_at is null`,
+             where t.token_hash = any($1::text[]) and t.revoked_at is null`,
     };
+    this.lookups = new DataLoader((batch) => this.lookupMany(batch), {
+      cache: false,
+      maxBatchSize: 100,
+      batchScheduleFn: (run) => setImmediate(run),
+    });
   }
 
   /**
@@ -100,7 +113,10 @@ export class Authenticator {
   async authenticate(token: string, em: () => EntityManager): Promise<Session | null> {
     if (!isWellFormedToken(token)) return null;
     const tokenHash = hashToken(token);
-    const found = this.cache.get(tokenHash) ?? (await this.lookup(tokenHash));
+    const found =
+      this.cache.get(tokenHash) ??
+      // Marks taken now, before the statement is sent: both err on the safe side.
+      (await this.lookups.load({ tokenHash, since: this.cache.mark(), sentAt: monotonicNow() }));
     if (!found) return null;
     // A managed entity of this request, as if MikroORM had loaded these
     // columns (the snapshot holds them mapped to JS values already): updates
@@ -115,22 +131,36 @@ export class Authenticator {
     this.cache.evictUser(userId);
   }
 
-  private async lookup(tokenHash: string): Promise<CachedSession | undefined> {
-    const since = this.cache.mark();
-    const sentAt = monotonicNow();
-    const [row] = await this.statements.query<AuthenticatedRow>(
+  private async lookupMany(batch: readonly Lookup[]): Promise<(CachedSession | null)[]> {
+    const rows = await this.statements.query<AuthenticatedRow>(
       this.statement.name,
       this.statement.text,
-      [tokenHash],
+      [batch.map((lookup) => lookup.tokenHash)],
     );
-    if (!row) return undefined;
-    const { token_id: tokenId, touch, read_ms: readMs, ...user } = row;
-    if (touch) this.usage.record(tokenId);
-    const profile = Object.freeze(
-      this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
-    );
-    const found: CachedSession = { tokenId, profile, readAt: new DatabaseInstant(readMs, sentAt) };
-    this.cache.set(tokenHash, found, since);
-    return found;
+    const byHash = new Map(rows.map((row) => [row.token_hash, row]));
+    return batch.map(({ tokenHash, since, sentAt }) => {
+      const row = byHash.get(tokenHash);
+      if (!row) return null;
+      // The rest is the user's columns, as MikroORM maps them.
+      const { token_hash: _hash, token_id: tokenId, touch, read_ms: readMs, ...user } = row;
+      if (touch) this.usage.record(tokenId);
+      const profile = Object.freeze(
+        this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
+      );
+      const found: CachedSession = {
+        tokenId,
+        profile,
+        readAt: new DatabaseInstant(readMs, sentAt),
+      };
+      this.cache.set(tokenHash, found, since);
+      return found;
+    });
   }
+}
+
+/** One token to look up, with the cache's mark and the clock taken when it was asked for. */
+interface Lookup {
+  tokenHash: string;
+  since: number;
+  sentAt: number;
 }
