@@ -1,8 +1,8 @@
 import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
-import type { PreparedStatements } from '../src/db/prepared';
 import { ActivityService } from '../src/modules/activity/activity.service';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
+import { recordingStatements } from './helpers/statements';
 
 const PING = 'mutation { recordActivity { recorded lastActiveAt nextRecordableAt } }';
 interface Ping {
@@ -98,17 +98,13 @@ describe('recordActivity', () => {
 });
 
 describe('ActivityService: the window as the session saw it', () => {
-  /** The service over the server's statements, counting the ones it runs. */
-  function counted(): { service: ActivityService; statements: string[] } {
-    const statements: string[] = [];
-    const real = server.app.deps.statements;
-    const spy = {
-      query: (name: string, text: string, values: unknown[]) => {
-        statements.push(name);
-        return real.query(name, text, values);
-      },
-    } as PreparedStatements;
-    return { service: new ActivityService(spy), statements };
+  /** The service over the server's statements, recording the ones it runs. */
+  function counted(): { service: ActivityService; statements: () => string[] } {
+    const recording = recordingStatements(server);
+    return {
+      service: new ActivityService(recording.statements),
+      statements: () => recording.calls.map((call) => call.name),
+    };
   }
 
   /**
@@ -142,7 +138,7 @@ describe('ActivityService: the window as the session saw it', () => {
       lastActiveAt: known.lastActiveAt,
       nextRecordableAt: new Date(known.lastActiveAt.getTime() + 5 * 60 * 1000),
     });
-    expect(statements).toEqual([]);
+    expect(statements()).toEqual([]);
     const events = await server.sql('select 1 from activity_events where user_id = ?', [user.id]);
     expect(events).toHaveLength(0);
   });
@@ -155,7 +151,7 @@ describe('ActivityService: the window as the session saw it', () => {
     const ping = await service.record(known);
 
     expect(ping.recorded).toBe(true);
-    expect(statements).toEqual(['account_record_activity_v1']);
+    expect(statements()).toEqual(['account_record_activity_v1']);
     const [row] = await server.sql<{ last_active_ms: number }>(
       'select (extract(epoch from last_active_at) * 1000)::float8 as last_active_ms from users where id = ?',
       [user.id],
@@ -174,6 +170,6 @@ describe('ActivityService: the window as the session saw it', () => {
     const ping = await service.record(known);
 
     expect(ping.recorded).toBe(false);
-    expect(statements).toEqual(['account_record_activity_v1', 'account_last_active_v1']);
+    expect(statements()).toEqual(['account_record_activity_v1', 'account_last_active_v1']);
   });
 });

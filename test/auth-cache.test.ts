@@ -1,12 +1,12 @@
 import pino from 'pino';
 import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
 import { AuthCache } from '../src/modules/auth/auth-cache';
-import type { PreparedStatements } from '../src/db/prepared';
 import { Authenticator, type UserSnapshot } from '../src/modules/auth/authenticator';
 import { generateToken, hashToken } from '../src/modules/auth/token';
 import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, signUp, type SignedUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';
+import { recordingStatements } from './helpers/statements';
 
 /*
  * The token cache (src/modules/auth/auth-cache.ts) against two instances on
@@ -239,14 +239,7 @@ describe('lookups of concurrent requests', () => {
     const users = await Promise.all(Array.from({ length: 5 }, () => signUp(a)));
     const revoked = await signUp(a);
     await a.sql('update access_tokens set revoked_at = now() where id = ?', [revoked.tokenId]);
-    const calls: unknown[][] = [];
-    const real = a.app.deps.statements;
-    const statements = {
-      query: (name: string, text: string, values: unknown[]) => {
-        calls.push(values);
-        return real.query(name, text, values);
-      },
-    } as PreparedStatements;
+    const { statements, calls } = recordingStatements(a);
     const cache = new AuthCache(workerDatabaseUrl(), 0, pino({ level: 'silent' })); // off
     const authenticator = new Authenticator(
       a.app.deps.orm,

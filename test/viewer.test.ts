@@ -1,8 +1,8 @@
-import type { PreparedStatements } from '../src/db/prepared';
 import { ViewerReads } from '../src/modules/viewer/viewer-reads';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
 import { addMember, createOrganization } from './helpers/organizations';
+import { recordingStatements, type StatementCall } from './helpers/statements';
 
 /*
  * The viewer's owned data (tokens, provider keys, onboarding, organizations,
@@ -252,17 +252,10 @@ describe("a mutation payload's viewer", () => {
 });
 
 describe('reads of several viewers at once', () => {
-  /** A ViewerReads over the server's statements, recording each statement's values. */
-  function counted(fail = false): { reads: ViewerReads; calls: unknown[][] } {
-    const calls: unknown[][] = [];
-    const real = server.app.deps.statements;
-    const spy = {
-      query: (name: string, text: string, values: unknown[]) => {
-        calls.push(values);
-        return fail ? Promise.reject(new Error('refused')) : real.query(name, text, values);
-      },
-    } as PreparedStatements;
-    return { reads: new ViewerReads(spy), calls };
+  /** A ViewerReads over the server's statements, recording each statement. */
+  function counted(fail = false): { reads: ViewerReads; calls: StatementCall[] } {
+    const { statements, calls } = recordingStatements(server, { fail });
+    return { reads: new ViewerReads(statements), calls };
   }
 
   it('go to the database in one statement, each user getting its own row', async () => {
@@ -274,7 +267,7 @@ describe('reads of several viewers at once', () => {
     const owned = await Promise.all(asked.map((user) => reads.read(user.id)));
 
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toEqual([asked.map((user) => user.id)]);
+    expect(calls[0]!.values).toEqual([asked.map((user) => user.id)]);
     owned.forEach((mine, i) => {
       expect(mine.accessTokens.map((token) => token.id)).toEqual([asked[i]!.tokenId]);
     });
