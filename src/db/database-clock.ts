@@ -12,7 +12,7 @@ export class DatabaseInstant {
   constructor(
     /** The statement's `now()`, in ms since the epoch (fractional). */
     private readonly databaseMs: number,
-    /** `performance.now()` when the statement was sent. */
+    /** `performance.now()` when the statement was sent, or earlier (the bound only loosens). */
     private readonly sentAt: number,
   ) {}
 

@@ -1,6 +1,7 @@
 import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { batchAcrossRequests } from '../../db/batch';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
 import type { PreparedStatements } from '../../db/prepared';
 import { User } from '../users/user.entity';
@@ -70,7 +71,7 @@ type AuthenticatedRow = Record<string, unknown> & {
  * clock at the read (see DatabaseInstant). One named prepared
  * statement, or no query at all while the auth cache holds the token.
  *
- * Lookups are batched across requests like the viewer's reads: the tokens
+ * Lookups are batched across requests (`batchAcrossRequests`): the tokens
  * asked for in one turn of the event loop are looked up by one execution
  * (`token_hash = any($1)`; the hash is unique, each answer is matched back
  * by it). That matters when the cache is off or cold.
@@ -99,11 +100,7 @@ export class Authenticator {
              from access_tokens t join users u on u.id = t.user_id
              where t.token_hash = any($1::text[]) and t.revoked_at is null`,
     };
-    this.lookups = new DataLoader((batch) => this.lookupMany(batch), {
-      cache: false,
-      maxBatchSize: 100,
-      batchScheduleFn: (run) => setImmediate(run),
-    });
+    this.lookups = batchAcrossRequests((batch) => this.lookupMany(batch));
   }
 
   /**

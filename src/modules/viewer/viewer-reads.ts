@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batchAcrossRequests } from '../../db/batch';
 import type { PreparedStatements } from '../../db/prepared';
 import type { StoredApiKey } from '../api-keys/api-key.service';
 import type { StoredOnboarding } from '../onboarding/onboarding.service';
@@ -86,31 +87,21 @@ interface OwnedRow {
 type Json<T> = { [K in keyof T]: JsonValue<T[K]> };
 type JsonValue<V> = V extends Date | Buffer ? string : V;
 
-/** Most users read by one statement. */
-const MAX_BATCH = 100;
-
 /**
  * The viewer's owned rows in one round trip on a named prepared statement
  * (shared by the process, through the ORM's pool): the whole viewer used to
  * cost six ORM queries, each built, inlined, parsed and planned anew.
  *
- * Reads are also batched across requests: every read asked for in one turn
- * of the event loop goes into one statement (DataLoader, scheduled with
- * `setImmediate`, no cache). Under load several requests reach this point in
- * the same turn, and the round trip — on this kind of machine the socket
- * write to PostgreSQL costs more than the query — is paid once for all of
- * them. Each user still gets its own row of that one snapshot, parsed into
- * objects of its own. Writes stay with the services and MikroORM.
+ * Reads are also batched across requests (`batchAcrossRequests`): the reads
+ * asked for in one turn of the event loop share one execution. Each user
+ * still gets its own row of that one snapshot, parsed into objects of its
+ * own. Writes stay with the services and MikroORM.
  */
 export class ViewerReads {
   private readonly loader: DataLoader<string, Owned>;
 
   constructor(private readonly statements: PreparedStatements) {
-    this.loader = new DataLoader((userIds) => this.readMany(userIds), {
-      cache: false,
-      maxBatchSize: MAX_BATCH,
-      batchScheduleFn: (run) => setImmediate(run),
-    });
+    this.loader = batchAcrossRequests((userIds) => this.readMany(userIds));
   }
 
   /** What `userId` owns, as of a moment after this call. */
