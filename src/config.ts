@@ -142,6 +142,7 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     AUTH_CACHE_TTL_MS: integer('AUTH_CACHE_TTL_MS', 0, 300_000, 30_000),
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 20),
+    GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -195,6 +196,11 @@ export interface Config {
    * four times the live data under load).
    */
   heapGrowingPercent: number;
+  /**
+   * graphql-jit compiles a query document the Nth time this process sees it
+   * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
+   */
+  graphqlCompileOn: number;
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -249,5 +255,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
+    graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
   };
 }

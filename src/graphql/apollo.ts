@@ -9,6 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf } from '../common/errors';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { CompiledExecution } from './compiled-execution';
 import type { Context } from './context';
 import { formatGraphQLError } from './errors';
 import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
@@ -50,7 +51,10 @@ export async function createApolloServer(
 ): Promise<ApolloServer<Context>> {
   const limits = queryLimits({ production: config.isProduction });
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, with hot queries executed by graphql-jit: see CompiledExecution.
+    ...(config.graphqlCompileOn > 0
+      ? { gateway: new CompiledExecution(schema, { compileOn: config.graphqlCompileOn }).gateway() }
+      : { schema }),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,
