@@ -141,7 +141,7 @@ const envSchema = z
     SCRYPT_QUEUE_TIMEOUT_MS: integer('SCRYPT_QUEUE_TIMEOUT_MS', 1, 60_000, 2_000),
     RATE_LIMITS: rateLimits,
     AUTH_CACHE_TTL_MS: integer('AUTH_CACHE_TTL_MS', 0, 300_000, 30_000),
-    HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 20),
+    HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
   })
   .superRefine((env, ctx) => {
