@@ -393,6 +393,8 @@ async function main(): Promise<void> {
       MASTER_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       SCRYPT_LOG_N: '14',
       LOG_LEVEL: 'info',
+      // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
+      MALLOC_MMAP_THRESHOLD_: '1048576',
     });
     const baseline = startProcess('dist/scripts/bench/baseline.js', {
       PORT: String(baselinePort),
