@@ -45,7 +45,7 @@ const NOT_COMPILABLE = null;
  * - Only queries. Mutations are rare, and graphql-js keeps their serial
  *   semantics without a second implementation to trust.
  * - A document is compiled the `compileOn`th time it is seen, since compiling
- *   costs about a millisecond: a document sent once never pays for it, and
+ *   costs milliseconds: a document sent once or twice never pays for it, and
  *   nobody can make us compile by sending new documents. Apollo's document
  *   store hands back the same parsed document for the same text, so sightings
  *   are counted per document object, in a WeakMap that forgets a document
@@ -164,7 +164,8 @@ function compile(
   if (repeatsAConditionalSpread(document)) return NOT_COMPILABLE;
   try {
     const result = compileQuery(schema, document, operationName ?? undefined, {
-      // graphql-js's @skip/@include semantics on fragment spreads.
+      // graphql-jit's newer handling of @skip/@include on fragment spreads;
+      // the older one is to be removed.
       useExperimentalPathBasedSkipInclude: true,
     });
     return isCompiledQuery(result) ? result : NOT_COMPILABLE;
