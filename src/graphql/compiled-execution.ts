@@ -46,7 +46,8 @@ const NOT_COMPILABLE = null;
  *   semantics without a second implementation to trust.
  * - A document is compiled the `compileOn`th time it is seen, since compiling
  *   costs milliseconds: a document sent once or twice never pays for it, and
- *   nobody can make us compile by sending new documents. Apollo's document
+ *   each compile a client forces costs it `compileOn` requests, which
+ *   graphql-js must parse, validate and run first. Apollo's document
  *   store hands back the same parsed document for the same text, so sightings
  *   are counted per document object, in a WeakMap that forgets a document
  *   when the store does.
