@@ -40,7 +40,10 @@ const NOT_COMPILABLE = null;
  * compiles an operation into JavaScript functions, instead of graphql-js's
  * interpreter. Same schema, same resolvers, same answers: the tests run both
  * engines on the same documents and compare every response
- * (`test/compiled-execution.test.ts`).
+ * (`test/compiled-execution.test.ts`). They found two differences: one
+ * graphql-jit bug, kept away by `repeatsAConditionalSpread`, and, when
+ * several non-null fields fail under one nullable field, graphql-jit
+ * reporting each error where graphql-js reports the first (same data).
  *
  * - Only queries. Mutations are rare, and graphql-js keeps their serial
  *   semantics without a second implementation to trust.
