@@ -107,6 +107,9 @@ const rateLimits = z
     return overrides;
   });
 
+/** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+
 const envSchema = z
   .object({
     NODE_ENV: z
@@ -130,6 +133,12 @@ const envSchema = z
     SCRYPT_P: integer('SCRYPT_P', 1, 16, 1),
     SCRYPT_MAX_CONCURRENCY: integer('SCRYPT_MAX_CONCURRENCY', 1, 64, 2),
     DB_POOL_MAX: integer('DB_POOL_MAX', 1, 200, 10),
+    DATABASE_CONNECT_TIMEOUT_MS: integer(
+      'DATABASE_CONNECT_TIMEOUT_MS',
+      100,
+      120_000,
+      DEFAULT_CONNECT_TIMEOUT_MS,
+    ),
     MASTER_KEYS: masterKeys,
     GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
     CORS_ORIGINS: optionalText.refine(
@@ -172,7 +181,14 @@ export interface Config {
   embeddedPgPort: number;
   logLevel: (typeof logLevels)[number];
   scrypt: { logN: number; r: number; p: number; maxConcurrency: number; queueTimeoutMs: number };
-  db: { poolMax: number };
+  db: {
+    poolMax: number;
+    /**
+     * How long to wait for a database connection, whether one must be opened
+     * or a full pool must free one; past it, a request answers 503.
+     */
+    connectTimeoutMs: number;
+  };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
    * production: one is generated into DATA_DIR on first start and reused.
@@ -242,7 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
       queueTimeoutMs: e.SCRYPT_QUEUE_TIMEOUT_MS,
     },
-    db: { poolMax: e.DB_POOL_MAX },
+    db: { poolMax: e.DB_POOL_MAX, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     masterKeys: e.MASTER_KEYS,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     corsOrigins: e.CORS_ORIGINS

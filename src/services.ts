@@ -48,7 +48,11 @@ export async function createDependencies(
 ): Promise<Dependencies> {
   const { orm } = database;
   const statements = new PreparedStatements(orm);
-  const authCache = new AuthCache(database.url, config.authCacheTtlMs, logger);
+  const authCache = new AuthCache(
+    { url: database.url, connectTimeoutMs: config.db.connectTimeoutMs },
+    config.authCacheTtlMs,
+    logger,
+  );
   await authCache.start();
   const tokenUsage = new TokenUsage(statements, logger);
   return {

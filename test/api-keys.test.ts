@@ -7,6 +7,7 @@ import {
   testMasterKeys,
   type TestServer,
 } from './helpers/app';
+import { TEST_CONNECT_TIMEOUT_MS } from './helpers/connect-timeout';
 import { signUp, type SignedUp } from './helpers/factories';
 
 const ADD = /* GraphQL */ `
@@ -226,6 +227,7 @@ describe('npm run keys:reencrypt', () => {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'test',
         DATABASE_URL: databaseUrl,
+        DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
         MASTER_KEYS: masterKeys,
       },
       encoding: 'utf8',
@@ -315,6 +317,7 @@ describe('npm run keys:reencrypt with a key that no longer decrypts', () => {
             PATH: process.env['PATH'] ?? '',
             NODE_ENV: 'test',
             DATABASE_URL: databaseUrl,
+            DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
             MASTER_KEYS: newKeys,
             LOG_LEVEL: 'silent',
           },

@@ -4,6 +4,7 @@ import { AuthCache } from '../src/modules/auth/auth-cache';
 import { Authenticator, type UserSnapshot } from '../src/modules/auth/authenticator';
 import { generateToken, hashToken } from '../src/modules/auth/token';
 import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
+import { TEST_CONNECT_TIMEOUT_MS } from './helpers/connect-timeout';
 import { CREATE_TOKEN, PASSWORD, signUp, type SignedUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';
 import { recordingStatements } from './helpers/statements';
@@ -13,6 +14,12 @@ import { recordingStatements } from './helpers/statements';
  * one database: whatever one of them (or an operator's SQL) changes, the
  * other stops serving from memory.
  */
+
+/** Where an AuthCache built by a test LISTENs. */
+const listenOn = () => ({
+  url: workerDatabaseUrl(),
+  connectTimeoutMs: Number(TEST_CONNECT_TIMEOUT_MS),
+});
 
 jest.setTimeout(30_000);
 
@@ -240,7 +247,7 @@ describe('lookups of concurrent requests', () => {
     const revoked = await signUp(a);
     await a.sql('update access_tokens set revoked_at = now() where id = ?', [revoked.tokenId]);
     const { statements, calls } = recordingStatements(a);
-    const cache = new AuthCache(workerDatabaseUrl(), 0, pino({ level: 'silent' })); // off
+    const cache = new AuthCache(listenOn(), 0, pino({ level: 'silent' })); // off
     const authenticator = new Authenticator(
       a.app.deps.orm,
       statements,
@@ -302,7 +309,7 @@ describe('with AUTH_CACHE_TTL_MS=0', () => {
 
 describe('AuthCache, across a lost LISTEN connection', () => {
   it('does not hold a lookup that started before the connection was lost', async () => {
-    const cache = new AuthCache(workerDatabaseUrl(), 30_000, pino({ level: 'silent' }));
+    const cache = new AuthCache(listenOn(), 30_000, pino({ level: 'silent' }));
     await cache.start();
     try {
       const session = {

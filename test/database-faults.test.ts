@@ -136,7 +136,12 @@ describe('a connection killed in the middle of deleteAccount', () => {
 
 describe('every pooled connection busy', () => {
   it('answers 503 SERVICE_UNAVAILABLE (not an internal error) when none frees up in time', async () => {
-    const busy = await startTestServer({ DB_POOL_MAX: '2', AUTH_CACHE_TTL_MS: '0' });
+    const busy = await startTestServer({
+      DB_POOL_MAX: '2',
+      AUTH_CACHE_TTL_MS: '0',
+      // Longer than the default (3 s), to see that the setting is the one applied.
+      DATABASE_CONNECT_TIMEOUT_MS: '3500',
+    });
     let release: () => Promise<void> = () => Promise.resolve();
     try {
       const owner = await signUp(busy);
@@ -149,9 +154,13 @@ describe('every pooled connection busy', () => {
         for (const connection of held.splice(0)) await knex.releaseConnection(connection);
       };
 
-      const graphql = await busy.graphql('{ viewer { profile { email } } }', {}, owner.token);
-      expect(graphql.status).toBe(503);
-      expect(graphql.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
+      const graphql = await timed(() =>
+        busy.graphql('{ viewer { profile { email } } }', {}, owner.token),
+      );
+      expect(graphql.value.status).toBe(503);
+      expect(graphql.value.errors?.[0]?.extensions['code']).toBe('SERVICE_UNAVAILABLE');
+      // It waited for a connection as long as DATABASE_CONNECT_TIMEOUT_MS says.
+      expect(graphql.ms).toBeGreaterThanOrEqual(3400);
       const restCall = await new RestClient(busy).request<{ error: { code: string } }>(
         'GET',
         '/api/user/profile',

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
+import { TEST_CONNECT_TIMEOUT_MS } from './helpers/connect-timeout';
 import { CREATE_TOKEN, signUp, type SignedUp } from './helpers/factories';
 
 const LIMITS = /* GraphQL */ `
@@ -36,7 +37,12 @@ const setPlan = (...args: string[]) =>
     process.execPath,
     [path.join(__dirname, '..', 'dist', 'src', 'cli', 'set-plan.js'), ...args],
     {
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', DATABASE_URL: workerDatabaseUrl() },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NODE_ENV: 'test',
+        DATABASE_URL: workerDatabaseUrl(),
+        DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
+      },
       encoding: 'utf8',
       timeout: 60_000,
     },

@@ -139,6 +139,11 @@ describe('invalid configuration', () => {
     ['SCRYPT_LOG_N', '12', /SCRYPT_LOG_N must be at least 14 in production/],
     ['HEAP_GROWING_PERCENT', '1000', /HEAP_GROWING_PERCENT must be an integer from 0 to 300/],
     ['GRAPHQL_COMPILE_ON', '-1', /GRAPHQL_COMPILE_ON must be an integer from 0 to 1000/],
+    [
+      'DATABASE_CONNECT_TIMEOUT_MS',
+      '0',
+      /DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100 to 120000/,
+    ],
   ])('stops the process with a one-line explanation (%s=%s)', (name, value, message) => {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', [name]: value };
     if (name === 'SCRYPT_LOG_N') env['NODE_ENV'] = 'production';

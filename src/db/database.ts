@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import type { Config } from '../config';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type Config } from '../config';
 import type { Logger } from '../logger';
 import type { EmbeddedDatabase } from './embedded-postgres';
 import { ormConfig } from './orm-config';
@@ -53,9 +53,14 @@ export async function openDatabase(
   let orm: MikroORM | undefined;
   try {
     orm = await MikroORM.init(
-      ormConfig({ clientUrl: url, poolMax: config.db.poolMax, log: logger }),
+      ormConfig({
+        clientUrl: url,
+        poolMax: config.db.poolMax,
+        connectTimeoutMs: config.db.connectTimeoutMs,
+        log: logger,
+      }),
     );
-    const applied = await migrate(orm, url);
+    const applied = await migrate(orm, url, config.db.connectTimeoutMs);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   } catch (error) {
     await orm?.close(true);
@@ -78,8 +83,12 @@ export async function openDatabase(
  * Applies pending migrations under a PostgreSQL advisory lock, so instances
  * starting together against one database migrate it once, one at a time.
  */
-export async function migrate(orm: MikroORM, url: string): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+export async function migrate(
+  orm: MikroORM,
+  url: string,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config';
 import type { Log } from '../logger';
 import { entities } from './entities';
 
 export interface OrmConfigOptions {
   clientUrl: string;
   poolMax?: number;
+  /** How long to wait for a connection to open, or for a free one. */
+  connectTimeoutMs?: number;
   /** Write `.snapshot.json` next to the migrations (the CLI only). */
   snapshot?: boolean;
   /** Where the query builder's own warnings go (default: the console). */
@@ -19,6 +22,7 @@ export interface OrmConfigOptions {
  * JavaScript under `dist/`; the CLI writes new ones to `src/db/migrations`.
  */
 export function ormConfig(options: OrmConfigOptions): Options {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return defineConfig({
     clientUrl: options.clientUrl,
     entities,
@@ -32,11 +36,12 @@ export function ormConfig(options: OrmConfigOptions): Options {
     forceUtcTimezone: true,
     allowGlobalContext: false,
     // Fail fast when the database is unreachable instead of queueing forever.
-    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: 3_000 },
+    // An acquire may have to open the connection, so it waits as long as that.
+    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: connectTimeoutMs },
     driverOptions: {
       ...(options.log ? { log: knexLog(options.log) } : {}),
       connection: {
-        connectionTimeoutMillis: 3_000,
+        connectionTimeoutMillis: connectTimeoutMs,
         statement_timeout: 10_000,
         idle_in_transaction_session_timeout: 30_000,
         application_name: 'account-api',

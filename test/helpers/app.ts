@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { TEST_CONNECT_TIMEOUT_MS } from './connect-timeout';
 
 export interface GraphQLResult<T = Record<string, unknown>> {
   status: number;
@@ -89,6 +90,7 @@ export async function startTestServer(
     SCRYPT_MAX_CONCURRENCY: '4',
     MASTER_KEYS: testMasterKeys(),
     TRUST_PROXY: 'true',
+    DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
     ...env,
   });
   // With `logLines`, every line the server logs is collected there.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_CONNECT_TIMEOUT_MS } from './connect-timeout';
 
 export const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -17,7 +18,11 @@ export interface RunningServer {
  */
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -50,7 +50,8 @@ export class AuthCache {
   private readonly retired = new WeakSet<pg.Client>();
 
   constructor(
-    private readonly databaseUrl: string,
+    /** Where to LISTEN, and how long opening that connection may take. */
+    private readonly database: { url: string; connectTimeoutMs: number },
     private readonly ttlMs: number,
     private readonly log: Log,
     private readonly maxEntries = 20_000,
@@ -137,8 +138,8 @@ export class AuthCache {
 
   private async listen(): Promise<void> {
     const client = new pg.Client({
-      connectionString: this.databaseUrl,
-      connectionTimeoutMillis: 3_000,
+      connectionString: this.database.url,
+      connectionTimeoutMillis: this.database.connectTimeoutMs,
       keepAlive: true,
       application_name: 'account-api-auth-cache',
     });
