@@ -7,8 +7,8 @@ import {
   testMasterKeys,
   type TestServer,
 } from './helpers/app';
-import { TEST_CONNECT_TIMEOUT_MS } from './helpers/connect-timeout';
 import { signUp, type SignedUp } from './helpers/factories';
+import { childEnv } from './helpers/process';
 
 const ADD = /* GraphQL */ `
   mutation Add($input: AddApiKeyInput!) {
@@ -223,13 +223,7 @@ describe('npm run keys:reencrypt', () => {
   const command = path.join(__dirname, '..', 'dist', 'src', 'cli', 'reencrypt-keys.js');
   const run = (databaseUrl: string, masterKeys: string) =>
     spawnSync(process.execPath, [command], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl,
-        DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
-        MASTER_KEYS: masterKeys,
-      },
+      env: childEnv({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, MASTER_KEYS: masterKeys }),
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -313,14 +307,12 @@ describe('npm run keys:reencrypt with a key that no longer decrypts', () => {
         process.execPath,
         [path.join(__dirname, '..', 'dist', 'src', 'cli', 'reencrypt-keys.js')],
         {
-          env: {
-            PATH: process.env['PATH'] ?? '',
+          env: childEnv({
             NODE_ENV: 'test',
             DATABASE_URL: databaseUrl,
-            DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
             MASTER_KEYS: newKeys,
             LOG_LEVEL: 'silent',
-          },
+          }),
           encoding: 'utf8',
           timeout: 60_000,
         },

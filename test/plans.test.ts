@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startTestServer, workerDatabaseUrl, type TestServer } from './helpers/app';
-import { TEST_CONNECT_TIMEOUT_MS } from './helpers/connect-timeout';
 import { CREATE_TOKEN, signUp, type SignedUp } from './helpers/factories';
+import { childEnv } from './helpers/process';
 
 const LIMITS = /* GraphQL */ `
   {
@@ -37,12 +37,7 @@ const setPlan = (...args: string[]) =>
     process.execPath,
     [path.join(__dirname, '..', 'dist', 'src', 'cli', 'set-plan.js'), ...args],
     {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        NODE_ENV: 'test',
-        DATABASE_URL: workerDatabaseUrl(),
-        DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
-      },
+      env: childEnv({ NODE_ENV: 'test', DATABASE_URL: workerDatabaseUrl() }),
       encoding: 'utf8',
       timeout: 60_000,
     },

@@ -12,17 +12,22 @@ export interface RunningServer {
   exited: Promise<number | string>;
 }
 
+/** The environment of a process a test starts: PATH, the tests' connect timeout, then `env`. */
+export function childEnv(env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
+    ...env,
+  };
+}
+
 /**
  * Runs the compiled server (`node dist/src/main.js`, what `npm start` runs)
  * with the given environment and waits until its log says where it serves.
  */
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
-      ...env,
-    },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
