@@ -59,6 +59,13 @@ async function eventually<T>(ask: () => Promise<T>, done: (value: T) => boolean,
   return value;
 }
 
+/**
+ * How long a lost LISTEN connection may take to come back: the first retry
+ * comes after 500 ms, and opening a connection has taken seconds on a loaded
+ * machine (see test/helpers/connect-timeout.ts).
+ */
+const RECONNECT_MS = 20_000;
+
 async function secondToken(server: TestServer, user: SignedUp): Promise<string> {
   const result = await server.graphql<{ createAccessToken: { token: string } }>(CREATE_TOKEN, {
     input: { email: user.email, password: PASSWORD, name: 'second' },
@@ -209,7 +216,7 @@ describe('the token cache', () => {
     const back = await eventually(
       () => Promise.resolve(cacheOf(a)),
       (stats) => stats.serving,
-      5_000,
+      RECONNECT_MS,
     );
     expect(back.serving).toBe(true);
     await warm(a, user.token);
@@ -329,7 +336,7 @@ describe('AuthCache, across a lost LISTEN connection', () => {
       const back = await eventually(
         () => Promise.resolve(cache.stats()),
         (stats) => stats.serving,
-        5_000,
+        RECONNECT_MS,
       );
       expect(back.serving).toBe(true);
 
