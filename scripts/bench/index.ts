@@ -12,6 +12,8 @@
  *   npm run bench                           # 10k users, 5 rounds of 8 s per path, 64 connections
  *   npm run bench -- --rounds 3 --duration 20 --connections 64 --users 10000
  *   npm run bench -- --smoke                # 1 s per path, about a minute in all; keeps the harness working (CI)
+ *   npm run bench -- --env HEAP_GROWING_PERCENT=20   # a server setting, for paired runs (repeatable)
+ *   npm run bench -- --only 'whole viewer'  # the paths whose name contains this (repeatable)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,13 +34,29 @@ interface Options {
   connections: number;
   warmup: number;
   smoke: boolean;
+  /** More environment for the service process (`--env NAME=VALUE`), for paired runs. */
+  serverEnv: Record<string, string>;
+  /** Only the paths whose name contains one of these (`--only`); all when empty. */
+  only: string[];
+}
+
+/** Every value given to `--flag` (it may be repeated). */
+function repeated(argv: string[], flag: string): string[] {
+  return argv.flatMap((arg, i) => (arg === flag && argv[i + 1] ? [argv[i + 1] as string] : []));
 }
 
 function parseOptions(argv: string[]): Options {
   const smoke = argv.includes('--smoke');
+  const serverEnv: Record<string, string> = {};
+  for (const setting of repeated(argv, '--env')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(setting);
+    if (!match?.[1]) throw new Error(`--env takes NAME=VALUE (got "${setting}")`);
+    serverEnv[match[1]] = match[2] ?? '';
+  }
+  const only = repeated(argv, '--only');
   const options: Options = smoke
-    ? { users: 300, duration: 1, rounds: 1, connections: 16, warmup: 0.5, smoke }
-    : { users: 10_000, duration: 8, rounds: 5, connections: 64, warmup: 3, smoke };
+    ? { users: 300, duration: 1, rounds: 1, connections: 16, warmup: 0.5, smoke, serverEnv, only }
+    : { users: 10_000, duration: 8, rounds: 5, connections: 64, warmup: 3, smoke, serverEnv, only };
   for (const key of ['users', 'duration', 'rounds', 'connections', 'warmup'] as const) {
     const at = argv.indexOf(`--${key}`);
     if (at >= 0) options[key] = Number(argv[at + 1]);
@@ -305,7 +323,7 @@ function errorsOf(runs: Measure[]): string {
   return shed > 0 ? `${errors} (${shed} shed: 503)` : String(errors);
 }
 
-function report(options: Options, pairs: Pair[][]): string {
+function report(options: Options, scenarios: readonly Scenario[], pairs: Pair[][]): string {
   const baselineRuns = pairs.flat().map((pair) => pair.baseline);
   const row = (
     name: string,
@@ -325,8 +343,8 @@ function report(options: Options, pairs: Pair[][]): string {
     ratio((m) => m.cpuUs).toFixed(2),
     errorsOf(runs) + extra,
   ];
-  const rows = [row(SCENARIOS[0]?.name ?? 'baseline', baselineRuns, () => 1)];
-  SCENARIOS.slice(1).forEach((scenario, s) => {
+  const rows = [row(scenarios[0]?.name ?? 'baseline', baselineRuns, () => 1)];
+  scenarios.slice(1).forEach((scenario, s) => {
     const runs = pairs.map((round) => round[s] as Pair);
     const ratio = (pick: (m: Measure) => number) =>
       median(runs.map((p) => pick(p.measure) / pick(p.baseline)));
@@ -366,6 +384,12 @@ function report(options: Options, pairs: Pair[][]): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // The baseline always runs: every other row is measured against it.
+  const scenarios = SCENARIOS.filter(
+    (scenario, i) =>
+      i === 0 || options.only.length === 0 || options.only.some((o) => scenario.name.includes(o)),
+  );
+  if (scenarios.length < 2) throw new Error(`--only ${options.only.join(', ')}: no such path`);
   const log = (message: string) => process.stderr.write(`${message}\n`);
   log('starting PostgreSQL…');
   // Commits do not wait for the disk: both sides share this database, and the
@@ -395,6 +419,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
       MALLOC_MMAP_THRESHOLD_: '1048576',
+      ...options.serverEnv,
     });
     const baseline = startProcess('dist/scripts/bench/baseline.js', {
       PORT: String(baselinePort),
@@ -412,7 +437,7 @@ async function main(): Promise<void> {
     const pids = { server: server.pid ?? 0, baseline: baseline.pid ?? 0 };
 
     log('warming up…');
-    for (const scenario of SCENARIOS) {
+    for (const scenario of scenarios) {
       if (scenario.signInsPerSecond) continue;
       await drive(
         scenario,
@@ -424,7 +449,7 @@ async function main(): Promise<void> {
         [],
       );
     }
-    const [baselineScenario, ...services] = SCENARIOS as [Scenario, ...Scenario[]];
+    const [baselineScenario, ...services] = scenarios as [Scenario, ...Scenario[]];
     const run = (scenario: Scenario) =>
       drive(
         scenario,
@@ -459,7 +484,9 @@ async function main(): Promise<void> {
         }
       }
     }
-    process.stdout.write(`${report(options, rounds)}\n`);
+    const settings = Object.entries(options.serverEnv).map(([name, value]) => `${name}=${value}`);
+    if (settings.length > 0) process.stdout.write(`Service run with ${settings.join(' ')}.\n`);
+    process.stdout.write(`${report(options, scenarios, rounds)}\n`);
     // Times are not asserted (they belong to the machine), but every request must
     // succeed. The smoke run only keeps the harness working, so there a 503 (the
     // service shedding load on a slow machine) is reported, not a failure.
