@@ -35,15 +35,13 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Builds the whole service (database included) without listening. */
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
   const database = await openDatabase(config, logger);
-  let deps: Dependencies | undefined;
   try {
-    deps = await createDependencies(config, database, logger);
+    const deps = await createDependencies(config, database, logger);
     const server = await createServer(config, deps, logger);
-    const ready = deps;
     return {
       server,
       database,
-      deps: ready,
+      deps,
       logger,
       async close() {
         const grace = setTimeout(() => {
@@ -57,14 +55,12 @@ export async function createApp(config: Config, logger = createLogger(config)): 
           await server.close();
         } finally {
           clearTimeout(grace);
-          await ready.tokenUsage.close();
-          await ready.authCache.close();
+          await deps.tokenUsage.close();
           await database.close();
         }
       },
     };
   } catch (error) {
-    await deps?.authCache.close();
     await database.close();
     throw error;
   }

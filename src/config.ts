@@ -149,7 +149,6 @@ const envSchema = z
     SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000),
     SCRYPT_QUEUE_TIMEOUT_MS: integer('SCRYPT_QUEUE_TIMEOUT_MS', 1, 60_000, 2_000),
     RATE_LIMITS: rateLimits,
-    AUTH_CACHE_TTL_MS: integer('AUTH_CACHE_TTL_MS', 0, 300_000, 30_000),
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
   })
@@ -204,8 +203,6 @@ export interface Config {
   shutdownGraceMs: number;
   /** Overrides of the rate-limit policies (src/modules/limits/policies.ts). */
   rateLimits: Partial<Record<LimitName, Policy>>;
-  /** How long a token lookup may be served from memory; 0 turns the cache off. */
-  authCacheTtlMs: number;
   /**
    * V8's heap growing factor, as 1 + percent/100, set by the server process at
    * start-up; 0 leaves V8's own heuristics (which may let the heap grow to
@@ -269,7 +266,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     rateLimits: e.RATE_LIMITS,
-    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
   };

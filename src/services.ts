@@ -10,7 +10,6 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { AccessTokenService } from './modules/auth/access-token.service';
 import { AccountService } from './modules/auth/account.service';
-import { AuthCache } from './modules/auth/auth-cache';
 import { Authenticator } from './modules/auth/authenticator';
 import { PasswordHasher } from './modules/auth/password-hasher';
 import { TokenUsage } from './modules/auth/token-usage';
@@ -30,7 +29,6 @@ export interface Dependencies {
   rateLimits: RateLimits;
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
-  authCache: AuthCache;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
 }
@@ -48,12 +46,6 @@ export async function createDependencies(
 ): Promise<Dependencies> {
   const { orm } = database;
   const statements = new PreparedStatements(orm);
-  const authCache = new AuthCache(
-    { url: database.url, connectTimeoutMs: config.db.connectTimeoutMs },
-    config.authCacheTtlMs,
-    logger,
-  );
-  await authCache.start();
   const tokenUsage = new TokenUsage(statements, logger);
   return {
     config,
@@ -64,8 +56,7 @@ export async function createDependencies(
     rateLimits: new RateLimits(orm.em.getConnection().getKnex(), config.rateLimits),
     statements,
     tokenUsage,
-    authCache,
-    authenticator: new Authenticator(orm, statements, tokenUsage, authCache),
+    authenticator: new Authenticator(orm, statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
   };
 }
@@ -75,7 +66,7 @@ type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads'>;
 /**
  * The services of one request, all sharing that request's EntityManager
  * fork. The fork and each service are made on first use: most requests need
- * one or two services, and a profile read served from the auth cache none.
+ * one or two services, and a profile read none.
  */
 export class Services {
   private fork: EntityManager | undefined;
@@ -97,7 +88,7 @@ export class Services {
   }
 
   get tokens(): AccessTokenService {
-    return this.once('tokens', () => new AccessTokenService(this.em, this.deps.authenticator));
+    return this.once('tokens', () => new AccessTokenService(this.em));
   }
 
   get accounts(): AccountService {
@@ -140,10 +131,7 @@ export class Services {
   }
 
   get deletion(): AccountDeletionService {
-    return this.once(
-      'deletion',
-      () => new AccountDeletionService(this.em, this.deps.rateLimits, this.deps.authenticator),
-    );
+    return this.once('deletion', () => new AccountDeletionService(this.em, this.deps.rateLimits));
   }
 
   private once<T>(name: ServiceName, make: () => T): T {

@@ -70,27 +70,6 @@ describe('recordActivity', () => {
     expect(events).toHaveLength(2);
   });
 
-  it('keeps the session cached after an in-window ping, and drops it after a recorded one', async () => {
-    const user = await signUp(server);
-    // What the instance forgets of its cached sessions after each request.
-    const forget = jest.spyOn(server.app.deps.authenticator, 'forget');
-    try {
-      const first = await server.graphql<Ping>(PING, {}, user.token);
-      expect(first.data!.recordActivity.recorded).toBe(true);
-      expect(forget).toHaveBeenCalledWith(user.id); // read-your-writes
-      forget.mockClear();
-
-      const inWindow = await server.graphql<Ping>(PING, {}, user.token);
-      expect(inWindow.data!.recordActivity).toEqual({
-        ...first.data!.recordActivity,
-        recorded: false,
-      });
-      expect(forget).not.toHaveBeenCalled(); // nothing was written: nothing to forget
-    } finally {
-      forget.mockRestore();
-    }
-  });
-
   it('needs authentication', async () => {
     const result = await server.graphql(PING);
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });

@@ -138,7 +138,6 @@ describe('every pooled connection busy', () => {
   it('answers 503 SERVICE_UNAVAILABLE (not an internal error) when none frees up in time', async () => {
     const busy = await startTestServer({
       DB_POOL_MAX: '2',
-      AUTH_CACHE_TTL_MS: '0',
       // Longer than the default (3 s), to see that the setting is the one applied.
       DATABASE_CONNECT_TIMEOUT_MS: '3500',
     });

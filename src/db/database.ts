@@ -11,8 +11,6 @@ const MIGRATION_LOCK_KEY = 4_242_017;
 
 export interface Database {
   orm: MikroORM;
-  /** Where it is, for the connections that are not MikroORM's (LISTEN). */
-  url: string;
   /** Present when this process started its own embedded PostgreSQL. */
   embedded: EmbeddedDatabase | undefined;
   close(): Promise<void>;
@@ -70,7 +68,6 @@ export async function openDatabase(
   const opened = orm;
   return {
     orm: opened,
-    url,
     embedded,
     async close() {
       await opened.close(true);

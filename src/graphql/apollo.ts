@@ -13,7 +13,7 @@ import { CompiledExecution } from './compiled-execution';
 import type { Context } from './context';
 import { formatGraphQLError } from './errors';
 import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
-import { forgetAfterMutation, internalErrorLogger } from './plugins';
+import { internalErrorLogger } from './plugins';
 
 /** These codes set the HTTP status of a GraphQL response (with Retry-After). */
 const STATUS_CODES = [ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED];
@@ -69,7 +69,6 @@ export async function createApolloServer(
     plugins: [
       ...limits.plugins,
       internalErrorLogger,
-      forgetAfterMutation,
       httpStatusPlugin,
       // Answers are per viewer and never cached; without cache hints, no plugin
       // needs Apollo to wrap every field resolver.

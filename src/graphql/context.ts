@@ -14,7 +14,6 @@ import { Services, type Dependencies } from '../services';
  */
 export class RequestAuth {
   private session: Promise<Session | null> | undefined;
-  private mutationsWithoutWrites = 0;
 
   constructor(
     private readonly token: string | undefined,
@@ -33,24 +32,6 @@ export class RequestAuth {
     const session = await this.current();
     if (!session) throw unauthenticated();
     return session;
-  }
-
-  /** Said by a mutation field that turned out to write nothing (see `wrote`). */
-  unchanged(): void {
-    this.mutationsWithoutWrites++;
-  }
-
-  /**
-   * After a request that ran `mutations` mutation fields: this instance stops
-   * serving the viewer's cached row at once, so the next request reads its
-   * own write even before the database's change notification (which tells
-   * every other instance) has arrived. Unless every one of those fields said
-   * it wrote nothing: then the cached row is still true, and is kept.
-   */
-  async wrote(mutations: number): Promise<void> {
-    if (!this.session || this.mutationsWithoutWrites >= mutations) return;
-    const session = await this.session.catch(() => null);
-    if (session) this.authenticator.forget(session.userId);
   }
 
   private async resolve(): Promise<Session | null> {

@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
 import type { Context } from './context';
 import { isInternal, toPublicError } from './errors';
 
@@ -37,25 +36,3 @@ export const internalErrorLogger: ApolloServerPlugin<Context> = {
       },
     }),
 };
-
-/** Read-your-writes through the auth cache: see `RequestAuth.wrote`. */
-export const forgetAfterMutation: ApolloServerPlugin<Context> = {
-  requestDidStart: () =>
-    Promise.resolve({
-      willSendResponse: ({ operation, contextValue }) =>
-        operation?.operation === OperationTypeNode.MUTATION
-          ? contextValue.auth.wrote(mutationFields(operation))
-          : Promise.resolve(),
-    }),
-};
-
-/**
- * How many mutation fields an operation runs: its top-level fields, or, when
- * fragments make that harder to tell, as many as can never be matched.
- */
-function mutationFields(operation: OperationDefinitionNode): number {
-  const { selections } = operation.selectionSet;
-  return selections.every((selection) => selection.kind === Kind.FIELD)
-    ? selections.length
-    : Number.POSITIVE_INFINITY;
-}

@@ -55,7 +55,6 @@ async function run(
     variableValues: variables,
     contextValue,
   });
-  if (route.mutation) await contextValue.auth.wrote(1); // one field per route
   const [first] = result.errors ?? [];
   if (first) {
     const error = toPublicError(first);

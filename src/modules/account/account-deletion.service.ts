@@ -2,7 +2,6 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { normaliseEmail } from '../auth/account.service';
-import type { Authenticator } from '../auth/authenticator';
 import { RateLimits } from '../limits/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
@@ -21,7 +20,6 @@ export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
     private readonly limits: RateLimits,
-    private readonly authenticator: Authenticator,
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
@@ -54,7 +52,6 @@ export class AccountDeletionService {
         RateLimits.accountKeys(userId, user.email),
       ]);
     });
-    this.authenticator.forget(userId);
     this.em.clear();
     return userId;
   }

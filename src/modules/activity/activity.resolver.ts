@@ -23,13 +23,10 @@ export class ActivityResolver {
   })
   async recordActivity(@Ctx() ctx: Context): Promise<ActivityPingType> {
     const session = await ctx.auth.require();
-    const ping = await ctx.services.activity.record({
+    return ctx.services.activity.record({
       userId: session.userId,
       lastActiveAt: session.profile.lastActiveAt,
       readAt: session.readAt,
     });
-    // Nothing was written: the session this instance caches is still true.
-    if (!ping.recorded) ctx.auth.unchanged();
-    return ping;
   }
 }

@@ -2,14 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
 import type { User } from '../users/user.entity';
 import { AccessToken } from './access-token.entity';
-import type { Authenticator } from './authenticator';
 import { generateToken, hashToken } from './token';
 
 export class AccessTokenService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly authenticator: Authenticator,
-  ) {}
+  constructor(private readonly em: EntityManager) {}
 
   /**
    * A new token for `user`, persisted with the next flush. The plaintext is
@@ -32,7 +28,6 @@ export class AccessTokenService {
     if (!accessToken.revokedAt) {
       // Conditional update: a concurrent revocation keeps the first timestamp.
       await this.em.nativeUpdate(AccessToken, { id, revokedAt: null }, { revokedAt: new Date() });
-      this.authenticator.forget(user.id);
       await this.em.refresh(accessToken);
     }
     return accessToken;

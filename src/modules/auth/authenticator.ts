@@ -5,7 +5,6 @@ import { batchAcrossRequests } from '../../db/batch';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
 import type { PreparedStatements } from '../../db/prepared';
 import { User } from '../users/user.entity';
-import type { AuthCache, CachedSession } from './auth-cache';
 import { hashToken, isWellFormedToken } from './token';
 import type { TokenUsage } from './token-usage';
 
@@ -31,10 +30,9 @@ export type UserSnapshot = Readonly<
 
 /**
  * Who a request is. Reads of the viewer's own columns use `profile`, an
- * immutable snapshot shared by every request of the same token while it is
- * cached; `user` is the managed entity of this request's EntityManager,
- * made on first use only (for relations and writes), so a request that just
- * shows the profile never builds one.
+ * immutable snapshot read with the token; `user` is the managed entity of
+ * this request's EntityManager, made on first use only (for relations and
+ * writes), so a request that just shows the profile never builds one.
  */
 export class Session {
   private entity: User | undefined;
@@ -42,7 +40,7 @@ export class Session {
   constructor(
     readonly tokenId: string,
     readonly profile: UserSnapshot,
-    /** When the database read `profile` (it may have been cached since). */
+    /** When the database read `profile`. */
     readonly readAt: DatabaseInstant,
     private readonly materialise: () => User,
   ) {}
@@ -68,24 +66,24 @@ type AuthenticatedRow = Record<string, unknown> & {
  * the token's hash, by its unique index, joined to its user (every column
  * MikroORM loads eagerly, so not the lazy password hash), whether
  * `lastUsedAt` is due a refresh (at most once a minute), and the database's
- * clock at the read (see DatabaseInstant). One named prepared
- * statement, or no query at all while the auth cache holds the token.
+ * clock at the read (see DatabaseInstant). One named prepared statement.
  *
  * Lookups are batched across requests (`batchAcrossRequests`): the tokens
  * asked for in one turn of the event loop are looked up by one execution
  * (`token_hash = any($1)`; the hash is unique, each answer is matched back
- * by it). That matters when the cache is off or cold.
+ * by it). Nothing is kept between requests, so a revoked token, a deleted
+ * account or a changed profile is seen by the very next request, on every
+ * instance.
  */
 export class Authenticator {
   private readonly meta: EntityMetadata<User>;
   private readonly statement: { name: string; text: string };
-  private readonly lookups: DataLoader<Lookup, CachedSession | null>;
+  private readonly lookups: DataLoader<Lookup, Found | null>;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly statements: PreparedStatements,
     private readonly usage: TokenUsage,
-    private readonly cache: AuthCache,
   ) {
     this.meta = orm.getMetadata().get<User>(User.name);
     const columns = this.meta.props
@@ -109,11 +107,8 @@ export class Authenticator {
    */
   async authenticate(token: string, em: () => EntityManager): Promise<Session | null> {
     if (!isWellFormedToken(token)) return null;
-    const tokenHash = hashToken(token);
-    const found =
-      this.cache.get(tokenHash) ??
-      // Marks taken now, before the statement is sent: both err on the safe side.
-      (await this.lookups.load({ tokenHash, since: this.cache.mark(), sentAt: monotonicNow() }));
+    // The clock is read before the statement is sent: the bound errs on the safe side.
+    const found = await this.lookups.load({ tokenHash: hashToken(token), sentAt: monotonicNow() });
     if (!found) return null;
     // A managed entity of this request, as if MikroORM had loaded these
     // columns (the snapshot holds them mapped to JS values already): updates
@@ -123,19 +118,14 @@ export class Authenticator {
     );
   }
 
-  /** Forgets cached sessions of `userId` on this instance now (the others are notified). */
-  forget(userId: string): void {
-    this.cache.evictUser(userId);
-  }
-
-  private async lookupMany(batch: readonly Lookup[]): Promise<(CachedSession | null)[]> {
+  private async lookupMany(batch: readonly Lookup[]): Promise<(Found | null)[]> {
     const rows = await this.statements.query<AuthenticatedRow>(
       this.statement.name,
       this.statement.text,
       [batch.map((lookup) => lookup.tokenHash)],
     );
     const byHash = new Map(rows.map((row) => [row.token_hash, row]));
-    return batch.map(({ tokenHash, since, sentAt }) => {
+    return batch.map(({ tokenHash, sentAt }) => {
       const row = byHash.get(tokenHash);
       if (!row) return null;
       // The rest is the user's columns, as MikroORM maps them.
@@ -144,20 +134,22 @@ export class Authenticator {
       const profile = Object.freeze(
         this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
       );
-      const found: CachedSession = {
-        tokenId,
-        profile,
-        readAt: new DatabaseInstant(readMs, sentAt),
-      };
-      this.cache.set(tokenHash, found, since);
-      return found;
+      return { tokenId, profile, readAt: new DatabaseInstant(readMs, sentAt) };
     });
   }
 }
 
-/** One token to look up, with the cache's mark and the clock taken when it was asked for. */
+/** One token to look up, with the clock taken when it was asked for. */
 interface Lookup {
   tokenHash: string;
-  since: number;
   sentAt: number;
+}
+
+/** What the lookup found for a token. */
+interface Found {
+  tokenId: string;
+  /** The user's columns, mapped to the entity's properties, frozen. */
+  profile: UserSnapshot;
+  /** When the database read them. */
+  readAt: DatabaseInstant;
 }
