@@ -9,7 +9,7 @@ export default tseslint.config(
       'node_modules/',
       'coverage/',
       '.data/',
-      'src/db/migrations/',
+      'src/infra/db/migrations/',
       'jest.config.js',
       'eslint.config.mjs',
     ],

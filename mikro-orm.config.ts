@@ -4,7 +4,7 @@
  * `npm run check:migrations` provide one from a throwaway embedded PostgreSQL.
  */
 import { loadConfig } from './src/config';
-import { ormConfig } from './src/db/orm-config';
+import { ormConfig } from './src/infra/db/orm-config';
 
 const config = loadConfig();
 if (!config.databaseUrl) {

@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { migrate } from '../src/db/database';
-import { ormConfig } from '../src/db/orm-config';
+import { migrate } from '../src/infra/db/database';
+import { ormConfig } from '../src/infra/db/orm-config';
 import { startTempPostgres } from './temp-postgres';
 
 async function main(): Promise<number> {

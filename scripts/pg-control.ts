@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/infra/db/embedded-postgres';
 import { freePort } from './free-port';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/infra/db/embedded-postgres';
 import { freePort } from './free-port';
 
 export interface TempPostgres {

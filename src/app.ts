@@ -3,14 +3,14 @@ import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
-import { openDatabase, type Database } from './db/database';
+import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import { createContext, requestInfo } from './graphql/context';
 import { buildGraphQLSchema } from './graphql/schema';
-import { registerHealthRoutes } from './http/health';
-import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
-import { securityHeaders } from './http/security-headers';
-import { accessLogger, createLogger, deferredChildLogger, type Logger } from './logger';
+import { registerHealthRoutes } from './infra/http/health';
+import { installErrorHandlers, knownPath, type KnownPath } from './infra/http/errors';
+import { securityHeaders } from './infra/http/security-headers';
+import { accessLogger, createLogger, deferredChildLogger, type Logger } from './infra/logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
 import { createDependencies, type Dependencies } from './services';
@@ -37,7 +37,7 @@ export async function createApp(config: Config, logger = createLogger(config)): 
   const database = await openDatabase(config, logger);
   try {
     const deps = await createDependencies(config, database, logger);
-    const server = await createServer(config, deps, logger);
+    const server = await createServer(config, database, deps, logger);
     return {
       server,
       database,
@@ -71,6 +71,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 async function createServer(
   config: Config,
+  database: Database,
   deps: Dependencies,
   logger: Logger,
 ): Promise<FastifyInstance> {
@@ -146,7 +147,7 @@ async function createServer(
 
   const paths: KnownPath[] = [];
   installErrorHandlers(server, () => paths);
-  paths.push(...registerHealthRoutes(server, deps));
+  paths.push(...registerHealthRoutes(server, database));
 
   const schema = await buildGraphQLSchema();
   const apollo = await createApolloServer(config, schema, server, logger);

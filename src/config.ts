@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { LIMIT_NAMES, type LimitName, type Policy } from './modules/limits/policies';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
  * The only module that reads the environment. Everything else receives a
- * parsed, validated `Config`.
+ * parsed, validated `Config`. It imports nothing of ours but infra's types
+ * and defaults, so that anything may read it.
  */
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,12 +82,37 @@ const masterKeys = z
     return keys;
   });
 
+/**
+ * Every throttle and its default, kept in PostgreSQL so that it holds across
+ * instances (src/infra/rate-limits.ts). `RATE_LIMITS` overrides them.
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  /** Password checks per account (sign-in and change password); cleared on success. */
+  passwordAttempts: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
+  /** Sign-in attempts per client address (credential stuffing across accounts); successes are refunded. */
+  signInPerAddress: { points: 30, duration: 15 * 60 },
+  /** Requests with an invalid Bearer token per client address. */
+  authFailuresPerAddress: { points: 60, duration: 60, blockDuration: 5 * 60 },
+  /** Access tokens issued per account. */
+  tokenCreation: { points: 20, duration: 60 * 60 },
+  /** Accounts created per client address. */
+  signUpPerAddress: { points: 20, duration: 60 * 60 },
+  /** Data exports per account. */
+  dataExport: { points: 10, duration: 60 * 60 },
+  /** Account-deletion attempts per account. */
+  accountDeletion: { points: 5, duration: 60 * 60 },
+} satisfies Record<string, RateLimitPolicy>;
+
+export type LimitName = keyof typeof RATE_LIMIT_DEFAULTS;
+
+const LIMIT_NAMES = Object.keys(RATE_LIMIT_DEFAULTS) as LimitName[];
+
 /** `RATE_LIMITS=passwordAttempts=10/900,dataExport=20/3600`: points per window (seconds). */
 const rateLimits = z
   .string()
   .optional()
   .transform((raw, ctx) => {
-    const overrides: Partial<Record<LimitName, Policy>> = {};
+    const policies: Record<LimitName, RateLimitPolicy> = { ...RATE_LIMIT_DEFAULTS };
     for (const entry of (raw ?? '').split(',').filter((e) => e.trim() !== '')) {
       const match = /^\s*(\w+)=(\d{1,9})\/(\d{1,9})\s*$/.exec(entry);
       const name = match?.[1] as LimitName | undefined;
@@ -102,13 +129,10 @@ const rateLimits = z
         });
         return z.NEVER;
       }
-      overrides[name] = { points: Number(match[2]), duration: Number(match[3]) };
+      policies[name] = { points: Number(match[2]), duration: Number(match[3]) };
     }
-    return overrides;
+    return policies;
   });
-
-/** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 
 const envSchema = z
   .object({
@@ -201,8 +225,8 @@ export interface Config {
   trustProxy: boolean | string;
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownGraceMs: number;
-  /** Overrides of the rate-limit policies (src/modules/limits/policies.ts). */
-  rateLimits: Partial<Record<LimitName, Policy>>;
+  /** Every rate limit's policy: RATE_LIMIT_DEFAULTS with RATE_LIMITS applied. */
+  rateLimits: Record<LimitName, RateLimitPolicy>;
   /**
    * V8's heap growing factor, as 1 + percent/100, set by the server process at
    * start-up; 0 leaves V8's own heuristics (which may let the heap grow to

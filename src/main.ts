@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { createApp, GRAPHQL_PATH, type App } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger } from './infra/logger';
 
 /** Start-up only: configuration, the app, listening, and a clean shutdown. */
 async function main(): Promise<void> {

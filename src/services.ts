@@ -1,8 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Config } from './config';
-import type { Database } from './db/database';
-import { PreparedStatements } from './db/prepared';
-import type { Log, Logger } from './logger';
+import type { Config, LimitName } from './config';
+import type { Database } from './infra/db/database';
+import { PreparedStatements, rateLimitStore } from './infra/db/sql';
+import type { Log, Logger } from './infra/logger';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { ExportService } from './modules/account/export.service';
 import { ActivityService } from './modules/activity/activity.service';
@@ -13,7 +13,7 @@ import { AccountService } from './modules/auth/account.service';
 import { Authenticator } from './modules/auth/authenticator';
 import { PasswordHasher } from './modules/auth/password-hasher';
 import { TokenUsage } from './modules/auth/token-usage';
-import { RateLimits } from './modules/limits/rate-limits';
+import { RateLimits } from './infra/rate-limits';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/users/profile.service';
@@ -26,7 +26,7 @@ export interface Dependencies {
   logger: Logger;
   hasher: PasswordHasher;
   keyRing: KeyRing;
-  rateLimits: RateLimits;
+  rateLimits: RateLimits<LimitName>;
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
@@ -53,7 +53,7 @@ export async function createDependencies(
     logger,
     hasher: new PasswordHasher(config.scrypt),
     keyRing: await loadKeyRing(config),
-    rateLimits: new RateLimits(orm.em.getConnection().getKnex(), config.rateLimits),
+    rateLimits: new RateLimits(rateLimitStore(orm), config.rateLimits),
     statements,
     tokenUsage,
     authenticator: new Authenticator(orm, statements, tokenUsage),

@@ -1,4 +1,4 @@
-import { DatabaseInstant, monotonicNow } from '../src/db/database-clock';
+import { DatabaseInstant, monotonicNow } from '../src/infra/db/clock';
 import { ActivityService } from '../src/modules/activity/activity.service';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { openDatabase, type Database } from '../db/database';
-import { createLogger, type Logger } from '../logger';
+import { openDatabase, type Database } from '../infra/db/database';
+import { createLogger, type Logger } from '../infra/logger';
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -41,6 +41,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ErrorCode, value);
 }
 
+/** What a client may learn about a failure: nothing more, on either face. */
+export interface PublicError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  retryAfter?: number;
+}
+
 export interface AppErrorOptions {
   /** The input field at fault (GraphQL argument or input property name). */
   field?: string;

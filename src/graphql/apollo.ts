@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf } from '../common/errors';
 import type { Config } from '../config';
-import type { Logger } from '../logger';
+import type { Logger } from '../infra/logger';
 import { CompiledExecution } from './compiled-execution';
 import type { Context } from './context';
 import { formatGraphQLError } from './errors';

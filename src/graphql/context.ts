@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../common/errors';
-import type { Log } from '../logger';
+import type { Log } from '../infra/logger';
 import type { Authenticator, Session } from '../modules/auth/authenticator';
 import { bearerToken } from '../modules/auth/token';
-import type { RateLimits } from '../modules/limits/rate-limits';
+import type { LimitName } from '../config';
+import type { RateLimits } from '../infra/rate-limits';
 import { Services, type Dependencies } from '../services';
 
 /**
@@ -19,7 +20,7 @@ export class RequestAuth {
     private readonly token: string | undefined,
     private readonly authenticator: Authenticator,
     private readonly services: Services,
-    private readonly limits: RateLimits,
+    private readonly limits: RateLimits<LimitName>,
     private readonly clientIp: string,
   ) {}
 

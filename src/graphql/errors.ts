@@ -2,16 +2,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { AppError, ErrorCode, isErrorCode } from '../common/errors';
-import { isDatabaseUnavailable } from '../db/errors';
-
-/** What a client may learn about a failure: nothing more, on either face. */
-export interface PublicError {
-  code: ErrorCode;
-  message: string;
-  field?: string;
-  retryAfter?: number;
-}
+import { AppError, ErrorCode, isErrorCode, type PublicError } from '../common/errors';
+import { isDatabaseUnavailable } from '../infra/db/errors';
 
 const INTERNAL: PublicError = {
   code: ErrorCode.INTERNAL_SERVER_ERROR,

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
-import { badInput } from '../common/errors';
+import { badInput, type PublicError } from '../common/errors';
 import { isoSeconds } from '../common/time';
 import { createContext, requestInfo } from '../graphql/context';
-import { isInternal, toPublicError, type PublicError } from '../graphql/errors';
+import { isInternal, toPublicError } from '../graphql/errors';
 import { describeForLog } from '../graphql/plugins';
-import { sendError } from '../http/errors';
+import { sendError } from '../infra/http/errors';
 import type { Dependencies } from '../services';
 import { compileRoute, type CompiledRoute } from './compile';
 import { ROUTES } from './routes';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/infra/logger';
 import { TEST_CONNECT_TIMEOUT_MS } from './connect-timeout';
 
 export interface GraphQLResult<T = Record<string, unknown>> {

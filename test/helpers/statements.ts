@@ -1,4 +1,4 @@
-import type { PreparedStatements } from '../../src/db/prepared';
+import type { PreparedStatements } from '../../src/infra/db/sql';
 import type { TestServer } from './app';
 
 export interface StatementCall {

@@ -1,4 +1,4 @@
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/infra/logger';
 
 describe('createLogger', () => {
   it('redacts secret fields at any of the first three levels', () => {

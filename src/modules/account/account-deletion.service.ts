@@ -1,8 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
-import { normaliseEmail } from '../auth/account.service';
-import { RateLimits } from '../limits/rate-limits';
+import { accountKey, normaliseEmail } from '../auth/account.service';
+import type { LimitName } from '../../config';
+import { RateLimit } from '../../infra/rate-limit.entity';
+import type { RateLimits } from '../../infra/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 
@@ -19,7 +21,7 @@ export const ACCOUNT_DELETED = 'Account deleted';
 export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
-    private readonly limits: RateLimits,
+    private readonly limits: RateLimits<LimitName>,
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
@@ -48,9 +50,9 @@ export class AccountDeletionService {
       }
       for (const membership of mine) await this.leave(em, membership);
       await em.nativeDelete(User, { id: userId });
-      await em.execute('delete from rate_limits where key in (?)', [
-        RateLimits.accountKeys(userId, user.email),
-      ]);
+      // Its rate-limit counters, by id and by email: no row of it is left.
+      const keys = this.limits.storedKeys([userId, accountKey(undefined, user.email)]);
+      await em.nativeDelete(RateLimit, { key: { $in: keys } });
     });
     this.em.clear();
     return userId;

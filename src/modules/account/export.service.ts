@@ -4,8 +4,9 @@ import { ActivityEvent } from '../activity/activity-event.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { presentApiKey } from '../api-keys/api-key.service';
 import type { KeyRing } from '../api-keys/key-ring';
-import type { RateLimits } from '../limits/rate-limits';
-import type { Log } from '../../logger';
+import type { LimitName } from '../../config';
+import type { RateLimits } from '../../infra/rate-limits';
+import type { Log } from '../../infra/logger';
 import { AccessToken } from '../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
@@ -27,7 +28,7 @@ export class ExportService {
     private readonly em: EntityManager,
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
-    private readonly limits: RateLimits,
+    private readonly limits: RateLimits<LimitName>,
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {

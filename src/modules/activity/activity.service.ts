@@ -1,6 +1,6 @@
 import { newId } from '../../common/ids';
-import type { DatabaseInstant } from '../../db/database-clock';
-import type { PreparedStatements } from '../../db/prepared';
+import type { DatabaseInstant } from '../../infra/db/clock';
+import type { PreparedStatements } from '../../infra/db/sql';
 
 /** At most one recorded activity per user in this window. */
 export const ACTIVITY_WINDOW_MS = 5 * 60 * 1000;

@@ -1,6 +1,6 @@
 import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../db/base.entity';
+import { TimestampedEntity } from '../../infra/db/base.entity';
 import { User } from '../users/user.entity';
 
 export const PROVIDERS = ['openai', 'anthropic', 'gemini'] as const;

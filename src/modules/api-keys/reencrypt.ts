@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Log } from '../../logger';
+import type { Log } from '../../infra/logger';
 import type { Provider } from './api-key.entity';
 import { associatedData } from './api-key.service';
 import { DecryptionError, type KeyRing } from './key-ring';

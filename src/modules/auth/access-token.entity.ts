@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../db/base.entity';
+import { TimestampedEntity } from '../../infra/db/base.entity';
 import { User } from '../users/user.entity';
 
 /**

@@ -2,7 +2,8 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, conflict, ErrorCode, planLimitExceeded } from '../../common/errors';
 import type { Requester } from '../../services';
-import { accountKey, type RateLimits } from '../limits/rate-limits';
+import type { LimitName } from '../../config';
+import type { RateLimits } from '../../infra/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { User } from '../users/user.entity';
 import { AccessToken } from './access-token.entity';
@@ -22,6 +23,10 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** The password-attempt budget of an account: its id, or its email when there is no such account. */
+export const accountKey = (userId: string | undefined, email: string): string =>
+  userId ?? `email:${email}`;
+
 const invalidCredentials = () =>
   new AppError(ErrorCode.UNAUTHENTICATED, 'Email or password is incorrect.');
 
@@ -30,7 +35,7 @@ export class AccountService {
     private readonly em: EntityManager,
     private readonly hasher: PasswordHasher,
     private readonly tokens: AccessTokenService,
-    private readonly limits: RateLimits,
+    private readonly limits: RateLimits<LimitName>,
     private readonly requester: Requester,
   ) {}
 

@@ -1,9 +1,8 @@
-import { ReferenceKind, type EntityMetadata } from '@mikro-orm/core';
 import type DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { batchAcrossRequests } from '../../db/batch';
-import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
-import type { PreparedStatements } from '../../db/prepared';
+import { batchAcrossRequests } from '../../infra/db/batch';
+import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../infra/db/clock';
+import { EntityColumns, type PreparedStatements } from '../../infra/db/sql';
 import { User } from '../users/user.entity';
 import { hashToken, isWellFormedToken } from './token';
 import type { TokenUsage } from './token-usage';
@@ -76,26 +75,23 @@ type AuthenticatedRow = Record<string, unknown> & {
  * instance.
  */
 export class Authenticator {
-  private readonly meta: EntityMetadata<User>;
+  private readonly users: EntityColumns<User>;
   private readonly statement: { name: string; text: string };
   private readonly lookups: DataLoader<Lookup, Found | null>;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     private readonly statements: PreparedStatements,
     private readonly usage: TokenUsage,
   ) {
-    this.meta = orm.getMetadata().get<User>(User.name);
-    const columns = this.meta.props
-      .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
-      .flatMap((prop) => prop.fieldNames.map((field) => `u.${field}`));
+    this.users = new EntityColumns(orm, User);
     this.statement = {
       name: 'account_authenticate_v3',
       text: `select t.token_hash, t.id as token_id,
                     (t.last_used_at is null or t.last_used_at < now() - interval '1 minute') as touch,
                     ${DATABASE_NOW_MS} as read_ms,
-                    ${columns.join(', ')}
-             from access_tokens t join users u on u.id = t.user_id
+                    ${this.users.eager('u').join(', ')}
+             from access_tokens t join ${this.users.table} u on u.id = t.user_id
              where t.token_hash = any($1::text[]) and t.revoked_at is null`,
     };
     this.lookups = batchAcrossRequests((batch) => this.lookupMany(batch));
@@ -131,9 +127,7 @@ export class Authenticator {
       // The rest is the user's columns, as MikroORM maps them.
       const { token_hash: _hash, token_id: tokenId, touch, read_ms: readMs, ...user } = row;
       if (touch) this.usage.record(tokenId);
-      const profile = Object.freeze(
-        this.orm.em.getDriver().mapResult(user, this.meta) as unknown as UserSnapshot,
-      );
+      const profile: UserSnapshot = Object.freeze(this.users.map(user));
       return { tokenId, profile, readAt: new DatabaseInstant(readMs, sentAt) };
     });
   }

@@ -1,5 +1,5 @@
 import { Entity, Index, ManyToOne, OneToOne, Property } from '@mikro-orm/core';
-import { TimestampedEntity } from '../../db/base.entity';
+import { TimestampedEntity } from '../../infra/db/base.entity';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 

@@ -1,6 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../db/base.entity';
+import { TimestampedEntity } from '../../infra/db/base.entity';
 import { User } from '../users/user.entity';
 
 export const ROLES = ['owner', 'admin', 'member'] as const;

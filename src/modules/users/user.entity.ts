@@ -1,6 +1,6 @@
 import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../db/base.entity';
+import { TimestampedEntity } from '../../infra/db/base.entity';
 
 export const PLANS = ['free', 'starter', 'growth'] as const;
 export type Plan = (typeof PLANS)[number];

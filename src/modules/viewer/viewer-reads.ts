@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
-import { batchAcrossRequests } from '../../db/batch';
-import type { PreparedStatements } from '../../db/prepared';
+import { batchAcrossRequests } from '../../infra/db/batch';
+import type { PreparedStatements } from '../../infra/db/sql';
 import type { StoredApiKey } from '../api-keys/api-key.service';
 import type { StoredOnboarding } from '../onboarding/onboarding.service';
 import type { Role } from '../organizations/organization.entity';

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config';
 import type { Log } from '../logger';
 import { entities } from './entities';
+
+/** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 
 export interface OrmConfigOptions {
   clientUrl: string;
@@ -19,7 +21,7 @@ export interface OrmConfigOptions {
 /**
  * One MikroORM configuration for the server, the tests and the CLI. Migrations
  * are read from the folder beside this file: TypeScript under jest, compiled
- * JavaScript under `dist/`; the CLI writes new ones to `src/db/migrations`.
+ * JavaScript under `dist/`; the CLI writes new ones to `src/infra/db/migrations`.
  */
 export function ormConfig(options: OrmConfigOptions): Options {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -50,7 +52,7 @@ export function ormConfig(options: OrmConfigOptions): Options {
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(__dirname, 'migrations'),
-      pathTs: 'src/db/migrations',
+      pathTs: 'src/infra/db/migrations',
       glob: '!(*.d).{js,ts}',
       emit: 'ts',
       transactional: true,

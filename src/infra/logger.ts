@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
-import type { Config } from './config';
 
 export type { Logger };
 
@@ -26,7 +25,7 @@ const SECRET_FIELDS = [
  * levels deep, as a net: nothing logs headers, bodies or GraphQL variables.
  */
 export function createLogger(
-  config: Pick<Config, 'logLevel'>,
+  config: { logLevel: pino.LevelWithSilent },
   // Buffered: lines are written 4 KiB or one second at a time, not one write
   // per line (src/main.ts flushes on shutdown).
   destination: pino.DestinationStream = pino.destination({

@@ -1,23 +1,33 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { rateLimited, serviceUnavailable } from '../../common/errors';
-import { isDatabaseUnavailable } from '../../db/errors';
-import { LIMIT_NAMES, POLICIES, type LimitName, type Policy } from './policies';
+import { rateLimited, serviceUnavailable } from '../common/errors';
+import { isDatabaseUnavailable } from './db/errors';
+import type { RateLimitStore } from './db/sql';
 
-/** The password-attempt budget of an account: its id, or its email when there is no such account. */
-export const accountKey = (userId: string | undefined, email: string): string =>
-  userId ?? `email:${email}`;
+export interface RateLimitPolicy {
+  /** Attempts allowed per window. */
+  points: number;
+  /** Window, in seconds. */
+  duration: number;
+  /** Once exceeded, refuse for this long (seconds); default: the rest of the window. */
+  blockDuration?: number;
+}
 
-export class RateLimits {
-  private readonly limiters: Record<LimitName, RateLimiterPostgres>;
+/**
+ * Throttles kept in PostgreSQL (rate-limiter-flexible's store, table
+ * `rate_limits`), so that each holds across instances. Each attempt is
+ * counted atomically before the work it guards, so that racing requests
+ * cannot slip past a limit together. The policies are data: what each limit
+ * allows is decided by whoever builds this (see `RATE_LIMITS` in config.ts).
+ */
+export class RateLimits<Name extends string = string> {
+  private readonly limiters: Record<Name, RateLimiterPostgres>;
 
-  constructor(knex: Knex, overrides: Partial<Record<LimitName, Policy>> = {}) {
+  constructor(store: RateLimitStore, policies: Readonly<Record<Name, RateLimitPolicy>>) {
     this.limiters = Object.fromEntries(
-      Object.entries({ ...POLICIES, ...overrides }).map(([name, policy]: [string, Policy]) => [
+      Object.entries<RateLimitPolicy>(policies).map(([name, policy]) => [
         name,
         new RateLimiterPostgres({
-          storeClient: knex,
-          storeType: 'knex',
+          ...store,
           tableName: 'rate_limits',
           tableCreated: true, // by migration
           keyPrefix: name,
@@ -29,33 +39,30 @@ export class RateLimits {
           inMemoryBlockDuration: policy.blockDuration ?? policy.duration,
         }),
       ]),
-    ) as Record<LimitName, RateLimiterPostgres>;
+    ) as Record<Name, RateLimiterPostgres>;
   }
 
   /** Counts one attempt; throws RATE_LIMITED (with Retry-After) beyond the limit. */
-  async consume(name: LimitName, key: string): Promise<void> {
+  async consume(name: Name, key: string): Promise<void> {
     await this.store(() => this.limiters[name].consume(key));
   }
 
   /** Gives back the attempt just counted (it succeeded: only failures should count). */
-  async refund(name: LimitName, key: string): Promise<void> {
+  async refund(name: Name, key: string): Promise<void> {
     await this.store(() => this.limiters[name].reward(key, 1));
   }
 
-  /**
-   * The stored counter keys that name an account (by id, or by email for
-   * sign-in attempts): deleted with the account, which leaves no row of it.
-   */
-  static accountKeys(userId: string, email: string): string[] {
-    return [
-      ...LIMIT_NAMES.map((name) => `${name}:${userId}`),
-      `passwordAttempts:${accountKey(undefined, email)}`,
-    ];
+  /** Forgets the attempts counted for `key` (a successful password check). */
+  async reset(name: Name, key: string): Promise<void> {
+    await this.store(() => this.limiters[name].delete(key));
   }
 
-  /** Forgets the attempts counted for `key` (a successful password check). */
-  async reset(name: LimitName, key: string): Promise<void> {
-    await this.store(() => this.limiters[name].delete(key));
+  /**
+   * The `rate_limits` rows that would count for `keys` under every limit:
+   * deleted with whatever those keys name (an account), to leave no row of it.
+   */
+  storedKeys(keys: readonly string[]): string[] {
+    return Object.keys(this.limiters).flatMap((name) => keys.map((key) => `${name}:${key}`));
   }
 
   private async store(operation: () => Promise<unknown>): Promise<void> {

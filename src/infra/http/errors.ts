@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, httpStatusOf } from '../common/errors';
-import type { PublicError } from '../graphql/errors';
+import { ErrorCode, httpStatusOf, type PublicError } from '../../common/errors';
 
 /** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
 export interface RestErrorBody {

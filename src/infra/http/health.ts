@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Dependencies } from '../services';
+import type { Database } from '../db/database';
 import { knownPath, type KnownPath } from './errors';
 
 /** How long readiness may wait for the database before saying no. */
@@ -9,7 +9,7 @@ const READY_TIMEOUT_MS = 2_000;
  * For load balancers: `/healthz` says the process is alive (no database
  * involved), `/readyz` that it can reach the database right now.
  */
-export function registerHealthRoutes(server: FastifyInstance, deps: Dependencies): KnownPath[] {
+export function registerHealthRoutes(server: FastifyInstance, database: Database): KnownPath[] {
   server.get('/healthz', (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   );
@@ -19,7 +19,7 @@ export function registerHealthRoutes(server: FastifyInstance, deps: Dependencies
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
     });
-    const ping = deps.orm.em
+    const ping = database.orm.em
       .fork()
       .execute('select 1')
       .then(() => true)
