@@ -16,7 +16,7 @@ import { TokenUsage } from './modules/auth/token-usage';
 import { RateLimits } from './infra/rate-limits';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { OrganizationService } from './modules/organizations/organization.service';
-import { ProfileService } from './modules/users/profile.service';
+import { ProfileService } from './modules/profile/profile.service';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */

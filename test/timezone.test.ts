@@ -1,4 +1,4 @@
-import { canonicalTimeZone } from '../src/modules/users/timezone';
+import { canonicalTimeZone } from '../src/modules/profile/timezone';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp } from './helpers/factories';
 

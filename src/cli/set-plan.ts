@@ -2,8 +2,8 @@
  * Operators set a user's plan here; the API itself never changes it.
  *   npm run plan:set -- <email> <free|starter|growth>
  */
-import { normaliseEmail } from '../modules/auth/account.service';
-import { PLANS, type Plan } from '../modules/users/user.entity';
+import { normaliseEmail } from '../users/email';
+import { PLANS, type Plan } from '../users/user.entity';
 import { runCommand, UsageError } from './run';
 
 runCommand('npm run plan:set -- <email> <free|starter|growth>', async ({ database, args }) => {

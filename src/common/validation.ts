@@ -1,5 +1,4 @@
-import { IsUrl, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
-import { passwordPolicyViolations } from '../modules/auth/password-policy';
+import { IsUrl, Matches, type ValidationOptions } from 'class-validator';
 
 /** Field limits, in characters, shared by every input that carries the field. */
 export const Limits = {
@@ -10,28 +9,7 @@ export const Limits = {
   url: 2048,
   style: 64,
   tokenName: 100,
-  /** Longest password accepted anywhere, checked before any hashing. */
-  password: 128,
 } as const;
-
-/** The SPEC password policy, reported rule by rule without echoing the value. */
-export function IsPassword(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isPassword',
-      validator: {
-        validate: (value: unknown, args) =>
-          typeof value === 'string' &&
-          passwordPolicyViolations(args?.property ?? '', value).length === 0,
-        defaultMessage: (args) =>
-          typeof args?.value === 'string'
-            ? passwordPolicyViolations(args.property, args.value).join('; ')
-            : `${args?.property ?? 'password'} must be a string`,
-      },
-    },
-    options,
-  );
-}
 
 export function NotBlank(options?: ValidationOptions): PropertyDecorator {
   return Matches(/\S/, { message: '$property must not be blank', ...options });

@@ -12,7 +12,7 @@ import {
   ViewerOrganizationsResolver,
 } from '../modules/organizations/organization.resolver';
 import { PlanResolver } from '../modules/plans/plan.resolver';
-import { ProfileFieldsResolver, ProfileResolver } from '../modules/users/profile.resolver';
+import { ProfileFieldsResolver, ProfileResolver } from '../modules/profile/profile.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
 import { authChecker } from './auth-checker';
 

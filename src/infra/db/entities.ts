@@ -9,7 +9,7 @@ import {
   Membership,
   Organization,
 } from '../../modules/organizations/organization.entity';
-import { User } from '../../modules/users/user.entity';
+import { User } from '../../users/user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at start-up. */
 export const entities = [

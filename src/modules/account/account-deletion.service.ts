@@ -1,12 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
-import { accountKey, normaliseEmail } from '../auth/account.service';
+import { normaliseEmail } from '../../users/email';
+import { accountKey } from '../auth/account.service';
 import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
 import type { RateLimits } from '../../infra/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 
 export const ACCOUNT_DELETED = 'Account deleted';
 

@@ -11,7 +11,7 @@ import { AccessToken } from '../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
-import { User } from '../users/user.entity';
+import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
@@ -82,7 +82,7 @@ export class ExportService {
           },
           preferences: {
             preferredStyle: user.preferredStyle,
-            timezone: user.timezone ?? 'UTC',
+            timezone: user.timezone ?? DEFAULT_TIMEZONE,
             ...(status.preferences ?? {}),
           },
           onboarding: {

@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 
 /** One recorded activity: at most one per user every five minutes. */
 @Entity({ tableName: 'activity_events' })

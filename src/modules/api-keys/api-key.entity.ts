@@ -1,7 +1,7 @@
 import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
 import { TimestampedEntity } from '../../infra/db/base.entity';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 
 export const PROVIDERS = ['openai', 'anthropic', 'gemini'] as const;
 export type Provider = (typeof PROVIDERS)[number];

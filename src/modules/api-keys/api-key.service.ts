@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Log } from '../../infra/logger';
-import type { User } from '../users/user.entity';
+import type { User } from '../../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
 import { maskKey } from './masking';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
-import type { User } from '../users/user.entity';
+import type { User } from '../../users/user.entity';
 import { AccessToken } from './access-token.entity';
 import { generateToken, hashToken } from './token';
 

@@ -5,7 +5,8 @@ import type { Requester } from '../../services';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
-import { User } from '../users/user.entity';
+import { normaliseEmail } from '../../users/email';
+import { User } from '../../users/user.entity';
 import { AccessToken } from './access-token.entity';
 import type { AccessTokenService } from './access-token.service';
 import type { PasswordHasher } from './password-hasher';
@@ -17,11 +18,6 @@ export interface IssuedToken {
 }
 
 export const PASSWORD_CHANGED = 'Password changed successfully';
-
-/** Emails are compared and stored trimmed and in lower case. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 /** The password-attempt budget of an account: its id, or its email when there is no such account. */
 export const accountKey = (userId: string | undefined, email: string): string =>

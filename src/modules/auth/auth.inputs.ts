@@ -1,6 +1,7 @@
 import { IsEmail, IsOptional, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsPassword, Limits, NotBlank } from '../../common/validation';
+import { Limits, NotBlank } from '../../common/validation';
+import { IsPassword, PASSWORD_MAX_LENGTH } from '../../users/password-policy';
 
 @InputType()
 export class SignUpInput {
@@ -28,7 +29,7 @@ export class CreateAccessTokenInput {
   email!: string;
 
   @Field(() => String)
-  @MaxLength(Limits.password)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 
   @Field(() => String, { nullable: true, description: 'A label to recognise the token by.' })
@@ -41,7 +42,7 @@ export class CreateAccessTokenInput {
 @InputType()
 export class ChangePasswordInput {
   @Field(() => String)
-  @MaxLength(Limits.password)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   currentPassword!: string;
 
   @Field(() => String, {

@@ -3,29 +3,10 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { batchAcrossRequests } from '../../infra/db/batch';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../infra/db/clock';
 import { EntityColumns, type PreparedStatements } from '../../infra/db/sql';
-import { User } from '../users/user.entity';
+import type { UserSnapshot } from '../../users/user-snapshot';
+import { User } from '../../users/user.entity';
 import { hashToken, isWellFormedToken } from './token';
 import type { TokenUsage } from './token-usage';
-
-/** The user's columns as read when the token was checked: what a profile shows. */
-export type UserSnapshot = Readonly<
-  Pick<
-    User,
-    | 'id'
-    | 'email'
-    | 'name'
-    | 'jobTitle'
-    | 'bio'
-    | 'avatarUrl'
-    | 'preferredStyle'
-    | 'timezone'
-    | 'emailVerified'
-    | 'plan'
-    | 'createdAt'
-    | 'updatedAt'
-    | 'lastActiveAt'
-  >
->;
 
 /**
  * Who a request is. Reads of the viewer's own columns use `profile`, an

@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, OneToOne, Property } from '@mikro-orm/core';
 import { TimestampedEntity } from '../../infra/db/base.entity';
 import { Organization } from '../organizations/organization.entity';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 
 /** A user's onboarding answers; one row per user, created on first completion. */
 @Entity({ tableName: 'onboardings' })

@@ -3,9 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isEmail } from 'class-validator';
 import { badInput } from '../../common/errors';
 import { newId } from '../../common/ids';
-import { normaliseEmail } from '../auth/account.service';
+import { normaliseEmail } from '../../users/email';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 import type { CompleteOnboardingInput } from './onboarding.inputs';
 import { Onboarding } from './onboarding.entity';
 

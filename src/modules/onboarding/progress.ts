@@ -1,4 +1,4 @@
-import type { UserSnapshot } from '../auth/authenticator';
+import type { UserSnapshot } from '../../users/user-snapshot';
 import type { Owned } from '../viewer/viewer-reads';
 
 export const STEP_IDS = [

@@ -1,7 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { newId } from '../../common/ids';
 import { TimestampedEntity } from '../../infra/db/base.entity';
-import { User } from '../users/user.entity';
+import { User } from '../../users/user.entity';
 
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,4 +1,4 @@
-import type { Plan } from '../users/user.entity';
+import type { Plan } from '../../users/user.entity';
 
 export interface PlanLimits {
   brands: number;

@@ -1,8 +1,8 @@
 import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { PLAN_LIMITS } from './plan-limits';
-import { Plan } from '../users/profile.types';
-import type { Plan as PlanId } from '../users/user.entity';
+import { Plan } from '../profile/profile.types';
+import type { Plan as PlanId } from '../../users/user.entity';
 import { Viewer } from '../viewer/viewer.type';
 
 @ObjectType('PlanLimits', { description: "The limits of the viewer's plan, and current usage." })

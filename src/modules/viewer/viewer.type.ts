@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { UserSnapshot } from '../auth/authenticator';
-import type { User } from '../users/user.entity';
+import type { UserSnapshot } from '../../users/user-snapshot';
+import type { User } from '../../users/user.entity';
 import type { Owned, ViewerReads } from './viewer-reads';
 
 /** Where a viewer's data comes from: a request's session, or a user just written. */

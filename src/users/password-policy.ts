@@ -1,6 +1,8 @@
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+
 /** The password rules of SPEC, in one place for both faces. */
 export const PASSWORD_MIN_LENGTH = 8;
-/** Long enough for passphrases, short enough that hashing stays bounded. */
+/** Long enough for passphrases, short enough that hashing stays bounded: checked before any hash. */
 export const PASSWORD_MAX_LENGTH = 128;
 
 /** Each rule that `password` breaks, as a sentence naming `field`. */
@@ -15,4 +17,23 @@ export function passwordPolicyViolations(field: string, password: string): strin
     problems.push(`${field} must contain at least one uppercase letter (A-Z)`);
   if (!/[0-9]/.test(password)) problems.push(`${field} must contain at least one digit (0-9)`);
   return problems;
+}
+
+/** A new password: the policy above, reported rule by rule without echoing the value. */
+export function IsPassword(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPassword',
+      validator: {
+        validate: (value: unknown, args) =>
+          typeof value === 'string' &&
+          passwordPolicyViolations(args?.property ?? '', value).length === 0,
+        defaultMessage: (args) =>
+          typeof args?.value === 'string'
+            ? passwordPolicyViolations(args.property, args.value).join('; ')
+            : `${args?.property ?? 'password'} must be a string`,
+      },
+    },
+    options,
+  );
 }

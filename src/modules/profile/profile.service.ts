@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import type { UpdateProfileInput } from './profile.inputs';
 import { canonicalTimeZone } from './timezone';
-import type { User } from './user.entity';
+import type { User } from '../../users/user.entity';
 
 type OptionalText = 'jobTitle' | 'bio' | 'avatarUrl' | 'preferredStyle';
 const OPTIONAL_TEXT: readonly OptionalText[] = ['jobTitle', 'bio', 'avatarUrl', 'preferredStyle'];

@@ -1,7 +1,7 @@
 import { EmailAddressResolver, URLResolver } from 'graphql-scalars';
 import { TimeZoneScalar } from '../../graphql/scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PLANS, type Plan as PlanId } from './user.entity';
+import { PLANS, type Plan as PlanId } from '../../users/user.entity';
 
 export const Plan = Object.fromEntries(PLANS.map((plan) => [plan, plan])) as {
   [P in PlanId]: P;

@@ -1,12 +1,11 @@
 import { TimeZoneScalar } from '../../graphql/scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import type { UserSnapshot } from '../auth/authenticator';
+import type { UserSnapshot } from '../../users/user-snapshot';
 import { Viewer } from '../viewer/viewer.type';
 import { UpdateProfileInput } from './profile.inputs';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { Profile } from './profile.types';
-
-export const DEFAULT_TIMEZONE = 'UTC';
 
 @Resolver(() => Viewer)
 export class ProfileResolver {

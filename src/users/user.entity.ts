@@ -1,8 +1,10 @@
 import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../infra/db/base.entity';
+import { newId } from '../common/ids';
+import { TimestampedEntity } from '../infra/db/base.entity';
 
 export const PLANS = ['free', 'starter', 'growth'] as const;
+/** The time zone of a user who has not chosen one (stored as null, so a choice stays visible). */
+export const DEFAULT_TIMEZONE = 'UTC';
 export type Plan = (typeof PLANS)[number];
 
 @Entity({ tableName: 'users' })
@@ -43,7 +45,7 @@ export class User extends TimestampedEntity<
   @Property({ type: 'text', nullable: true })
   preferredStyle: string | null = null;
 
-  /** Canonical IANA name; null until the user sets one (shown as UTC). */
+  /** Canonical IANA name; null until the user sets one (shown as DEFAULT_TIMEZONE). */
   @Property({ type: 'text', nullable: true })
   timezone: string | null = null;
 
