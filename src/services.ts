@@ -2,17 +2,18 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config, LimitName } from './config';
 import type { Database } from './infra/db/database';
 import { PreparedStatements, rateLimitStore } from './infra/db/sql';
-import type { Log, Logger } from './infra/logger';
+import type { Requester } from './auth/requester';
+import type { Logger } from './infra/logger';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { ExportService } from './modules/account/export.service';
 import { ActivityService } from './modules/activity/activity.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
-import { AccessTokenService } from './modules/auth/access-token.service';
-import { AccountService } from './modules/auth/account.service';
-import { Authenticator } from './modules/auth/authenticator';
-import { PasswordHasher } from './modules/auth/password-hasher';
-import { TokenUsage } from './modules/auth/token-usage';
+import { AccessTokenService } from './modules/access-tokens/access-token.service';
+import { AccountService } from './modules/account/account.service';
+import { Authenticator } from './auth/authenticator';
+import { PasswordHasher } from './modules/account/password-hasher';
+import { TokenUsage } from './auth/token-usage';
 import { RateLimits } from './infra/rate-limits';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { OrganizationService } from './modules/organizations/organization.service';
@@ -31,12 +32,6 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
-}
-
-/** Who is asking: what request-scoped services need to know. */
-export interface Requester {
-  ip: string;
-  log: Log;
 }
 
 export async function createDependencies(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generateToken } from '../src/modules/auth/token';
+import { generateToken } from '../src/auth/token';
 import { startTestServer, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, SIGN_UP, signUp, uniqueEmail } from './helpers/factories';
 

@@ -1,5 +1,5 @@
-import { Authenticator } from '../src/modules/auth/authenticator';
-import { PasswordHasher } from '../src/modules/auth/password-hasher';
+import { Authenticator } from '../src/auth/authenticator';
+import { PasswordHasher } from '../src/modules/account/password-hasher';
 import { startTestServer, type TestServer } from './helpers/app';
 import { PASSWORD, signUp } from './helpers/factories';
 

@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../src/modules/auth/password-hasher';
+import { PasswordHasher } from '../src/modules/account/password-hasher';
 import { randomClientAddress, startTestServer, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, signUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';

@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../src/modules/auth/password-hasher';
+import { PasswordHasher } from '../src/modules/account/password-hasher';
 import { startTestServer } from './helpers/app';
 import { SIGN_UP, signUp, uniqueEmail } from './helpers/factories';
 

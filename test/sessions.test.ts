@@ -1,5 +1,5 @@
-import { Authenticator } from '../src/modules/auth/authenticator';
-import { generateToken, hashToken } from '../src/modules/auth/token';
+import { Authenticator } from '../src/auth/authenticator';
+import { generateToken, hashToken } from '../src/auth/token';
 import { startTestServer, type TestServer } from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, signUp, type SignedUp } from './helpers/factories';
 import { RestClient } from './helpers/rest';

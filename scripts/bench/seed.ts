@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import scrypt from 'scrypt-kdf';
 import { newId } from '../../src/common/ids';
-import { generateToken } from '../../src/modules/auth/token';
+import { generateToken } from '../../src/auth/token';
 
 export const BENCH_PASSWORD = 'Bench-Passw0rd-1';
 

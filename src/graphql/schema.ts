@@ -5,7 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountResolver } from '../modules/account/account.resolver';
 import { ActivityResolver } from '../modules/activity/activity.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { AuthResolver } from '../modules/auth/auth.resolver';
+import { AccessTokenResolver } from '../modules/access-tokens/access-token.resolver';
 import { OnboardingResolver } from '../modules/onboarding/onboarding.resolver';
 import {
   OrganizationResolver,
@@ -20,7 +20,7 @@ export const resolvers = [
   ViewerResolver,
   ProfileResolver,
   ProfileFieldsResolver,
-  AuthResolver,
+  AccessTokenResolver,
   ApiKeyResolver,
   OnboardingResolver,
   ViewerOrganizationsResolver,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ActivityEvent } from '../../modules/activity/activity-event.entity';
 import { ApiKey } from '../../modules/api-keys/api-key.entity';
-import { AccessToken } from '../../modules/auth/access-token.entity';
+import { AccessToken } from '../../auth/access-token.entity';
 import { RateLimit } from '../rate-limit.entity';
 import { Onboarding } from '../../modules/onboarding/onboarding.entity';
 import {

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../common/errors';
 import { normaliseEmail } from '../../users/email';
-import { accountKey } from '../auth/account.service';
+import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
 import type { RateLimits } from '../../infra/rate-limits';

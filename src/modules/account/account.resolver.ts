@@ -1,19 +1,57 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { Viewer } from '../viewer/viewer.type';
 import { ACCOUNT_DELETED } from './account-deletion.service';
+import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
+import { PASSWORD_CHANGED, type IssuedToken } from './account.service';
+import {
+  AuthPayloadType,
+  ChangePasswordPayloadType,
+  DeleteAccountPayloadType,
+} from './account.types';
 
-@ObjectType()
-export class DeleteAccountPayload {
-  @Field(() => ID)
-  deletedUserId!: string;
-
-  @Field(() => String)
-  message!: string;
-}
+const toPayload = ({ token, accessToken, user }: IssuedToken): AuthPayloadType => ({
+  token,
+  accessToken,
+  viewer: Viewer.of(user),
+});
 
 @Resolver()
 export class AccountResolver {
+  @Mutation(() => AuthPayloadType, {
+    description: 'Creates an account and its first access token.',
+  })
+  async signUp(
+    @Arg('input', () => SignUpInput) input: SignUpInput,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayloadType> {
+    return toPayload(await ctx.services.accounts.signUp(input));
+  }
+
+  @Mutation(() => AuthPayloadType, {
+    description: 'Signs in with email and password and issues a new Bearer token.',
+  })
+  async createAccessToken(
+    @Arg('input', () => CreateAccessTokenInput) input: CreateAccessTokenInput,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayloadType> {
+    return toPayload(await ctx.services.accounts.createAccessToken(input));
+  }
+
+  @Authorized()
+  @Mutation(() => ChangePasswordPayloadType, {
+    description: 'Changes the password. Existing access tokens stay valid.',
+  })
+  async changePassword(
+    @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput,
+    @Ctx() ctx: Context,
+  ): Promise<ChangePasswordPayloadType> {
+    const { user } = await ctx.auth.require();
+    await ctx.services.accounts.changePassword(user, input);
+    return { message: PASSWORD_CHANGED, viewer: Viewer.of(user) };
+  }
+
   @Authorized()
   @Mutation(() => GraphQLJSONObject, {
     description:
@@ -25,14 +63,14 @@ export class AccountResolver {
   }
 
   @Authorized()
-  @Mutation(() => DeleteAccountPayload, {
+  @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',
   })
   async deleteAccount(
     @Arg('confirmEmail', () => String) confirmEmail: string,
     @Ctx() ctx: Context,
-  ): Promise<DeleteAccountPayload> {
+  ): Promise<DeleteAccountPayloadType> {
     const { user } = await ctx.auth.require();
     const deletedUserId = await ctx.services.deletion.delete(user, confirmEmail);
     return { deletedUserId, message: ACCOUNT_DELETED };

@@ -7,7 +7,7 @@ import type { KeyRing } from '../api-keys/key-ring';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
 import type { Log } from '../../infra/logger';
-import { AccessToken } from '../auth/access-token.entity';
+import { AccessToken } from '../../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { randomBase62 } from '../../common/ids';
+import { randomBase62 } from '../common/ids';
 
 /**
  * Access tokens look like `acct_live_<40 random base62><6 base62 checksum>`:

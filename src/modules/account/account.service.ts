@@ -1,14 +1,14 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, conflict, ErrorCode, planLimitExceeded } from '../../common/errors';
-import type { Requester } from '../../services';
+import type { Requester } from '../../auth/requester';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { normaliseEmail } from '../../users/email';
 import { User } from '../../users/user.entity';
-import { AccessToken } from './access-token.entity';
-import type { AccessTokenService } from './access-token.service';
+import { AccessToken } from '../../auth/access-token.entity';
+import type { AccessTokenService } from '../access-tokens/access-token.service';
 import type { PasswordHasher } from './password-hasher';
 
 export interface IssuedToken {

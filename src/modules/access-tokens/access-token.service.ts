@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../common/errors';
 import type { User } from '../../users/user.entity';
-import { AccessToken } from './access-token.entity';
-import { generateToken, hashToken } from './token';
+import { AccessToken } from '../../auth/access-token.entity';
+import { generateToken, hashToken } from '../../auth/token';
 
 export class AccessTokenService {
   constructor(private readonly em: EntityManager) {}

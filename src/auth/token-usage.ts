@@ -1,5 +1,5 @@
-import type { Log } from '../../infra/logger';
-import type { PreparedStatements } from '../../infra/db/sql';
+import type { Log } from '../infra/logger';
+import type { PreparedStatements } from '../infra/db/sql';
 
 /** Conditional, so that instances flushing the same token write it once a minute. */
 const TOUCH = {

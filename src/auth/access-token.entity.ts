@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../../common/ids';
-import { TimestampedEntity } from '../../infra/db/base.entity';
-import { User } from '../../users/user.entity';
+import { newId } from '../common/ids';
+import { TimestampedEntity } from '../infra/db/base.entity';
+import { User } from '../users/user.entity';
 
 /**
  * A Bearer credential. Only the SHA-256 of the token is stored; the plaintext

@@ -1,38 +1,13 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { batchAcrossRequests } from '../../infra/db/batch';
-import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../infra/db/clock';
-import { EntityColumns, type PreparedStatements } from '../../infra/db/sql';
-import type { UserSnapshot } from '../../users/user-snapshot';
-import { User } from '../../users/user.entity';
+import { batchAcrossRequests } from '../infra/db/batch';
+import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../infra/db/clock';
+import { EntityColumns, type PreparedStatements } from '../infra/db/sql';
+import type { UserSnapshot } from '../users/user-snapshot';
+import { User } from '../users/user.entity';
+import { Session } from './session';
 import { hashToken, isWellFormedToken } from './token';
 import type { TokenUsage } from './token-usage';
-
-/**
- * Who a request is. Reads of the viewer's own columns use `profile`, an
- * immutable snapshot read with the token; `user` is the managed entity of
- * this request's EntityManager, made on first use only (for relations and
- * writes), so a request that just shows the profile never builds one.
- */
-export class Session {
-  private entity: User | undefined;
-
-  constructor(
-    readonly tokenId: string,
-    readonly profile: UserSnapshot,
-    /** When the database read `profile`. */
-    readonly readAt: DatabaseInstant,
-    private readonly materialise: () => User,
-  ) {}
-
-  get userId(): string {
-    return this.profile.id;
-  }
-
-  get user(): User {
-    return (this.entity ??= this.materialise());
-  }
-}
 
 type AuthenticatedRow = Record<string, unknown> & {
   token_hash: string;
