@@ -14,6 +14,7 @@
  *   npm run bench -- --smoke                # 1 s per path, about a minute in all; keeps the harness working (CI)
  *   npm run bench -- --env HEAP_GROWING_PERCENT=20   # a server setting, for paired runs (repeatable)
  *   npm run bench -- --only 'whole viewer'  # the paths whose name contains this (repeatable)
+ *   npm run bench -- --cpu-prof .bench/prof # the service writes a V8 CPU profile there on exit
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,8 @@ interface Options {
   serverEnv: Record<string, string>;
   /** Only the paths whose name contains one of these (`--only`); all when empty. */
   only: string[];
+  /** Where the service writes a CPU profile (`node --cpu-prof`) when it stops. */
+  cpuProf: string | undefined;
 }
 
 /** Every value given to `--flag` (it may be repeated). */
@@ -54,9 +57,30 @@ function parseOptions(argv: string[]): Options {
     serverEnv[match[1]] = match[2] ?? '';
   }
   const only = repeated(argv, '--only');
+  const cpuProf = repeated(argv, '--cpu-prof')[0];
   const options: Options = smoke
-    ? { users: 300, duration: 1, rounds: 1, connections: 16, warmup: 0.5, smoke, serverEnv, only }
-    : { users: 10_000, duration: 8, rounds: 5, connections: 64, warmup: 3, smoke, serverEnv, only };
+    ? {
+        users: 300,
+        duration: 1,
+        rounds: 1,
+        connections: 16,
+        warmup: 0.5,
+        smoke,
+        serverEnv,
+        only,
+        cpuProf,
+      }
+    : {
+        users: 10_000,
+        duration: 8,
+        rounds: 5,
+        connections: 64,
+        warmup: 3,
+        smoke,
+        serverEnv,
+        only,
+        cpuProf,
+      };
   for (const key of ['users', 'duration', 'rounds', 'connections', 'warmup'] as const) {
     const at = argv.indexOf(`--${key}`);
     if (at >= 0) options[key] = Number(argv[at + 1]);
@@ -168,8 +192,12 @@ function cpuTimeUs(pid: number): number {
 /** The repository root (this file runs from dist/scripts/bench/). */
 const root = path.join(__dirname, '..', '..', '..');
 
-function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [path.join(root, script)], {
+function startProcess(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -409,18 +437,22 @@ async function main(): Promise<void> {
     const signInPool = users.slice(Math.ceil(users.length / 2));
 
     const [serverPort, baselinePort] = [await freePort(), await freePort()];
-    const server = startProcess('dist/src/main.js', {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(serverPort),
-      DATABASE_URL: pg.url,
-      MASTER_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      SCRYPT_LOG_N: '14',
-      LOG_LEVEL: 'info',
-      // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
-      MALLOC_MMAP_THRESHOLD_: '1048576',
-      ...options.serverEnv,
-    });
+    const server = startProcess(
+      'dist/src/main.js',
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(serverPort),
+        DATABASE_URL: pg.url,
+        MASTER_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+        SCRYPT_LOG_N: '14',
+        LOG_LEVEL: 'info',
+        // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
+        MALLOC_MMAP_THRESHOLD_: '1048576',
+        ...options.serverEnv,
+      },
+      options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf)}`] : [],
+    );
     const baseline = startProcess('dist/scripts/bench/baseline.js', {
       PORT: String(baselinePort),
       DATABASE_URL: pg.url,
