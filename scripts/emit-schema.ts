@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildGraphQLSchema, printGraphQLSchema } from '../src/graphql/schema';
+import { printGraphQLSchema } from '../src/graphql/schema';
+import { buildGraphQLSchema } from '../src/schema';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '..', '..', 'schema.graphql');
 

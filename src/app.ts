@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
-import { createContext, requestInfo } from './graphql/context';
-import { buildGraphQLSchema } from './graphql/schema';
+import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './infra/http/errors';
 import { securityHeaders } from './infra/http/security-headers';
 import { accessLogger, createLogger, deferredChildLogger, type Logger } from './infra/logger';
 import { registerRestRoutes } from './rest/executor';
 import { openApiDocument } from './rest/openapi';
-import { createDependencies, type Dependencies } from './services';
+import { createContext, createDependencies, type Dependencies } from './services';
 
 export interface App {
   server: FastifyInstance;
@@ -149,6 +153,13 @@ async function createServer(
   installErrorHandlers(server, () => paths);
   paths.push(...registerHealthRoutes(server, database));
 
+  // The one context of a request, whichever face it comes in by.
+  const contextOf = (request: FastifyRequest) =>
+    createContext(deps, {
+      ip: request.ip,
+      authorization: request.headers.authorization,
+      log: request.log,
+    });
   const schema = await buildGraphQLSchema();
   const apollo = await createApolloServer(config, schema, server, logger);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
@@ -156,11 +167,11 @@ async function createServer(
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: (request) => Promise.resolve(createContext(deps, requestInfo(request))),
+      context: (request) => Promise.resolve(contextOf(request)),
     }),
   });
 
-  const routes = registerRestRoutes(server, schema, deps);
+  const routes = registerRestRoutes(server, schema, contextOf);
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);

@@ -3,7 +3,10 @@ import type { Config, LimitName } from './config';
 import type { Database } from './infra/db/database';
 import { PreparedStatements, rateLimitStore } from './infra/db/sql';
 import type { Requester } from './auth/requester';
-import type { Logger } from './infra/logger';
+import type { Log, Logger } from './infra/logger';
+import { RequestAuth } from './auth/request-auth';
+import { bearerToken } from './auth/token';
+import type { Context, RequestServices } from './graphql/context';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { ExportService } from './modules/account/export.service';
 import { ActivityService } from './modules/activity/activity.service';
@@ -60,10 +63,11 @@ type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
- * fork. The fork and each service are made on first use: most requests need
- * one or two services, and a profile read none.
+ * fork: what each feature's resolvers reach as `ctx.services` (the features
+ * list theirs in `RequestServices`). The fork and each service are made on
+ * first use: most requests need one or two services, and a profile read none.
  */
-export class Services {
+export class Services implements RequestServices {
   private fork: EntityManager | undefined;
   private made: Partial<Record<ServiceName, unknown>> = {};
 
@@ -132,4 +136,28 @@ export class Services {
   private once<T>(name: ServiceName, make: () => T): T {
     return (this.made[name] ??= make()) as T;
   }
+}
+
+/** What a request context is built from, the same for GraphQL and REST. */
+export interface RequestInfo {
+  ip: string;
+  authorization: string | undefined;
+  /** The request's own logger (its lines carry the request id). */
+  log: Log;
+}
+
+/** A request's context: its services (one EntityManager fork, made on first use) and its authentication. */
+export function createContext(deps: Dependencies, request: RequestInfo): Context {
+  const services = new Services(deps, { ip: request.ip, log: request.log });
+  return {
+    services,
+    auth: new RequestAuth(
+      bearerToken(request.authorization),
+      deps.authenticator,
+      () => services.em,
+      deps.rateLimits,
+      request.ip,
+    ),
+    log: request.log,
+  };
 }

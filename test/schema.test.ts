@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildGraphQLSchema, printGraphQLSchema } from '../src/graphql/schema';
+import { printGraphQLSchema } from '../src/graphql/schema';
+import { buildGraphQLSchema } from '../src/schema';
 
 describe('schema.graphql', () => {
   it('is what the resolvers generate (run `npm run schema:emit` when this fails)', async () => {

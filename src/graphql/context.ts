@@ -1,43 +1,26 @@
-import type { FastifyRequest } from 'fastify';
-import { RequestAuth } from '../auth/request-auth';
-import { bearerToken } from '../auth/token';
+import type { RequestAuth } from '../auth/request-auth';
 import type { Log } from '../infra/logger';
-import { Services, type Dependencies } from '../services';
 
+/**
+ * The request-scoped services resolvers reach through `ctx.services`. Empty
+ * here: each feature adds its own where its resolver uses it, by declaration
+ * merging (as Fastify's own types are extended), e.g.
+ *
+ *   declare module '../../graphql/context' {
+ *     interface RequestServices { apiKeys: ApiKeyService }
+ *   }
+ *
+ * and the composition root's `Services` (src/services.ts) must provide every
+ * one of them, or it does not compile. So this layer knows no feature, and
+ * no feature knows the composition root.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the features
+export interface RequestServices {}
+
+/** What every resolver receives, on both faces: who is asking, and what serves them. */
 export interface Context {
-  services: Services;
+  services: RequestServices;
   auth: RequestAuth;
-  log: Log;
-}
-
-export interface RequestInfo {
-  ip: string;
-  authorization: string | undefined;
   /** The request's own logger (its lines carry the request id). */
   log: Log;
-}
-
-/** What a request context is built from, the same for GraphQL and REST. */
-export function requestInfo(request: FastifyRequest): RequestInfo {
-  return {
-    ip: request.ip,
-    authorization: request.headers.authorization,
-    log: request.log,
-  };
-}
-
-/** One EntityManager fork per request (made on first use), carried by the services. */
-export function createContext(deps: Dependencies, request: RequestInfo): Context {
-  const services = new Services(deps, { ip: request.ip, log: request.log });
-  return {
-    services,
-    auth: new RequestAuth(
-      bearerToken(request.authorization),
-      deps.authenticator,
-      () => services.em,
-      deps.rateLimits,
-      request.ip,
-    ),
-    log: request.log,
-  };
 }

@@ -1,36 +1,14 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
-import { AccountResolver } from '../modules/account/account.resolver';
-import { ActivityResolver } from '../modules/activity/activity.resolver';
-import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { AccessTokenResolver } from '../modules/access-tokens/access-token.resolver';
-import { OnboardingResolver } from '../modules/onboarding/onboarding.resolver';
-import {
-  OrganizationResolver,
-  ViewerOrganizationsResolver,
-} from '../modules/organizations/organization.resolver';
-import { PlanResolver } from '../modules/plans/plan.resolver';
-import { ProfileFieldsResolver, ProfileResolver } from '../modules/profile/profile.resolver';
-import { ViewerResolver } from '../modules/viewer/viewer.resolver';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
 
-export const resolvers = [
-  ViewerResolver,
-  ProfileResolver,
-  ProfileFieldsResolver,
-  AccessTokenResolver,
-  ApiKeyResolver,
-  OnboardingResolver,
-  ViewerOrganizationsResolver,
-  OrganizationResolver,
-  PlanResolver,
-  ActivityResolver,
-  AccountResolver,
-] as const;
-
-export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+/** The executable schema of these resolvers, with the house's auth checker, scalars and validation. */
+export function schemaOf(
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
+  resolvers: NonEmptyArray<Function>,
+): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     authChecker,

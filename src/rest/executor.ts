@@ -2,11 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
 import { badInput, type PublicError } from '../common/errors';
 import { isoSeconds } from '../common/time';
-import { createContext, requestInfo } from '../graphql/context';
+import type { Context } from '../graphql/context';
 import { isInternal, toPublicError } from '../graphql/errors';
 import { describeForLog } from '../graphql/plugins';
 import { sendError } from '../infra/http/errors';
-import type { Dependencies } from '../services';
 import { compileRoute, type CompiledRoute } from './compile';
 import { ROUTES } from './routes';
 
@@ -18,14 +17,14 @@ import { ROUTES } from './routes';
 export function registerRestRoutes(
   server: FastifyInstance,
   schema: GraphQLSchema,
-  deps: Dependencies,
+  contextOf: (request: FastifyRequest) => Context,
 ): CompiledRoute[] {
   const routes = ROUTES.map((route) => compileRoute(schema, route));
   for (const route of routes) {
     server.route({
       method: route.method,
       url: route.path,
-      handler: (request, reply) => run(route, schema, deps, request, reply),
+      handler: (request, reply) => run(route, schema, contextOf(request), request, reply),
     });
   }
   return routes;
@@ -34,12 +33,11 @@ export function registerRestRoutes(
 async function run(
   route: CompiledRoute,
   schema: GraphQLSchema,
-  deps: Dependencies,
+  contextValue: Context,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   void reply.header('cache-control', 'no-store');
-  const contextValue = createContext(deps, requestInfo(request));
   let variables: Record<string, unknown>;
   try {
     // Every documented path needs a token: authenticate before reading input,

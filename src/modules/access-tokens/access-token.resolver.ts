@@ -1,17 +1,16 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { Viewer } from '../viewer/viewer.type';
+import type { AccessTokenService } from './access-token.service';
 import { AccessTokenType } from './access-token.types';
 
-@Resolver(() => Viewer)
-export class AccessTokenResolver {
-  @FieldResolver(() => [AccessTokenType], {
-    description: "The viewer's active access tokens (metadata only), oldest first.",
-  })
-  async accessTokens(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<AccessTokenType[]> {
-    return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
+declare module '../../graphql/context' {
+  interface RequestServices {
+    tokens: AccessTokenService;
   }
+}
 
+@Resolver()
+export class AccessTokenResolver {
   @Authorized()
   @Mutation(() => AccessTokenType, {
     description: 'Revokes one of the viewer tokens; it stops working at once.',

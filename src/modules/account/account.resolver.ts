@@ -1,21 +1,23 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { Viewer } from '../viewer/viewer.type';
-import { ACCOUNT_DELETED } from './account-deletion.service';
+import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
-import { PASSWORD_CHANGED, type IssuedToken } from './account.service';
+import { PASSWORD_CHANGED, type AccountService } from './account.service';
+import type { ExportService } from './export.service';
 import {
   AuthPayloadType,
   ChangePasswordPayloadType,
   DeleteAccountPayloadType,
 } from './account.types';
 
-const toPayload = ({ token, accessToken, user }: IssuedToken): AuthPayloadType => ({
-  token,
-  accessToken,
-  viewer: Viewer.of(user),
-});
+declare module '../../graphql/context' {
+  interface RequestServices {
+    accounts: AccountService;
+    exports: ExportService;
+    deletion: AccountDeletionService;
+  }
+}
 
 @Resolver()
 export class AccountResolver {
@@ -26,7 +28,7 @@ export class AccountResolver {
     @Arg('input', () => SignUpInput) input: SignUpInput,
     @Ctx() ctx: Context,
   ): Promise<AuthPayloadType> {
-    return toPayload(await ctx.services.accounts.signUp(input));
+    return ctx.services.accounts.signUp(input);
   }
 
   @Mutation(() => AuthPayloadType, {
@@ -36,7 +38,7 @@ export class AccountResolver {
     @Arg('input', () => CreateAccessTokenInput) input: CreateAccessTokenInput,
     @Ctx() ctx: Context,
   ): Promise<AuthPayloadType> {
-    return toPayload(await ctx.services.accounts.createAccessToken(input));
+    return ctx.services.accounts.createAccessToken(input);
   }
 
   @Authorized()
@@ -49,7 +51,7 @@ export class AccountResolver {
   ): Promise<ChangePasswordPayloadType> {
     const { user } = await ctx.auth.require();
     await ctx.services.accounts.changePassword(user, input);
-    return { message: PASSWORD_CHANGED, viewer: Viewer.of(user) };
+    return { message: PASSWORD_CHANGED, user };
   }
 
   @Authorized()

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { AccessTokenType } from '../access-tokens/access-token.types';
-import { Viewer } from '../viewer/viewer.type';
+import type { User } from '../../users/user.entity';
 
 @ObjectType('AuthPayload')
 export class AuthPayloadType {
@@ -12,8 +12,8 @@ export class AuthPayloadType {
   @Field(() => AccessTokenType)
   accessToken!: AccessTokenType;
 
-  @Field(() => Viewer)
-  viewer!: Viewer;
+  /** Not a GraphQL field: the account the token is for (the payload's `viewer`). */
+  user!: User;
 }
 
 @ObjectType('ChangePasswordPayload')
@@ -21,8 +21,8 @@ export class ChangePasswordPayloadType {
   @Field(() => String)
   message!: string;
 
-  @Field(() => Viewer)
-  viewer!: Viewer;
+  /** Not a GraphQL field: the user as this change left it (the payload's `viewer`). */
+  user!: User;
 }
 
 @ObjectType('DeleteAccountPayload')

@@ -1,5 +1,12 @@
 import { Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import type { ActivityService } from './activity.service';
+
+declare module '../../graphql/context' {
+  interface RequestServices {
+    activity: ActivityService;
+  }
+}
 
 @ObjectType('ActivityPing')
 export class ActivityPingType {

@@ -1,16 +1,16 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { Viewer } from '../viewer/viewer.type';
+import type { ApiKeyService } from './api-key.service';
 import { AddApiKeyInput, ApiKeyType } from './api-key.types';
 
-@Resolver(() => Viewer)
-export class ApiKeyResolver {
-  @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
-  async apiKeys(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
-    const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
-    return ctx.services.apiKeys.present(viewer.id, apiKeys);
+declare module '../../graphql/context' {
+  interface RequestServices {
+    apiKeys: ApiKeyService;
   }
+}
 
+@Resolver()
+export class ApiKeyResolver {
   @Authorized()
   @Mutation(() => ApiKeyType, {
     description: 'Adds a provider key; one for a provider that has one replaces it atomically.',

@@ -1,31 +1,18 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
-import { Viewer } from '../viewer/viewer.type';
 import { CompleteOnboardingInput } from './onboarding.inputs';
-import { statusOf } from './onboarding.service';
-import {
-  CompleteOnboardingPayload,
-  OnboardingProgressType,
-  OnboardingType,
-} from './onboarding.types';
-import { progressOf } from './progress';
+import type { OnboardingService } from './onboarding.service';
+import { CompleteOnboardingPayload } from './onboarding.types';
 
-@Resolver(() => Viewer)
+declare module '../../graphql/context' {
+  interface RequestServices {
+    onboarding: OnboardingService;
+  }
+}
+
+@Resolver()
 export class OnboardingResolver {
-  @FieldResolver(() => OnboardingType)
-  async onboarding(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingType> {
-    return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
-  }
-
-  @FieldResolver(() => OnboardingProgressType)
-  async onboardingProgress(
-    @Root() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ): Promise<OnboardingProgressType> {
-    return progressOf(viewer.profile, await viewer.owned(ctx.services.viewerReads));
-  }
-
   @Authorized()
   @Mutation(() => CompleteOnboardingPayload, {
     description:
@@ -41,7 +28,7 @@ export class OnboardingResolver {
       onboarding: result.status,
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
       invitations: result.invited,
-      viewer: Viewer.of(result.user),
+      user: result.user,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
-import { Viewer } from '../viewer/viewer.type';
+import type { User } from '../../users/user.entity';
 
 @ObjectType()
 export class OnboardingPreferences {
@@ -46,8 +46,8 @@ export class CompleteOnboardingPayload {
   @Field(() => [InvitationType], { description: 'Invitations created by this completion.' })
   invitations!: InvitationType[];
 
-  @Field(() => Viewer)
-  viewer!: Viewer;
+  /** Not a GraphQL field: the user as this completion left it (the payload's `viewer`). */
+  user!: User;
 }
 
 @ObjectType()

@@ -1,6 +1,3 @@
-import type { UserSnapshot } from '../../users/user-snapshot';
-import type { Owned } from '../viewer/viewer-reads';
-
 export const STEP_IDS = [
   'profile',
   'timezone',
@@ -33,25 +30,28 @@ const TITLES: Readonly<Record<StepId, string>> = {
   invite_teammate: 'Invite a teammate',
 };
 
+/** What the steps are derived from: the account's own data, no stored flags. */
+export interface ProgressFacts {
+  jobTitle: string | null;
+  /** Null until the user chooses one. */
+  timezone: string | null;
+  onboarded: boolean;
+  apiKeys: number;
+  /** Whether the user has invited anyone, or shares an organization with someone. */
+  hasTeammate: boolean;
+}
+
 /**
- * The five steps, each derived from the data itself (no stored flags): a
- * profile with a job title, a time zone chosen, onboarding answered, a
- * provider key added, a teammate invited or present. The profile's two come
- * from the same snapshot the viewer's profile shows, the rest from the rows
- * the viewer's other fields show, so all of one answer agrees.
+ * The five steps: a profile with a job title, a time zone chosen,
+ * onboarding answered, a provider key added, a teammate invited or present.
  */
-export function progressOf(
-  profile: Pick<UserSnapshot, 'jobTitle' | 'timezone'>,
-  owned: Owned,
-): OnboardingProgress {
+export function progressOf(facts: ProgressFacts): OnboardingProgress {
   const done: Record<StepId, boolean> = {
-    profile: profile.jobTitle !== null,
-    timezone: profile.timezone !== null,
-    onboarding: owned.onboarding !== null,
-    api_key: owned.apiKeys.length > 0,
-    invite_teammate:
-      owned.hasInvited ||
-      owned.memberships.some((membership) => membership.organization.memberCount > 1),
+    profile: facts.jobTitle !== null,
+    timezone: facts.timezone !== null,
+    onboarding: facts.onboarded,
+    api_key: facts.apiKeys > 0,
+    invite_teammate: facts.hasTeammate,
   };
   const steps = STEP_IDS.map((id) => ({ id, title: TITLES[id], completed: done[id] }));
   const completedCount = steps.filter((step) => step.completed).length;

@@ -1,21 +1,11 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { Viewer } from '../viewer/viewer.type';
-import {
-  InvitationType,
-  membershipOf,
-  MembershipType,
-  OrganizationMemberType,
-  OrganizationType,
-} from './organization.types';
+import type { OrganizationService } from './organization.service';
+import { InvitationType, OrganizationMemberType, OrganizationType } from './organization.types';
 
-@Resolver(() => Viewer)
-export class ViewerOrganizationsResolver {
-  @FieldResolver(() => [MembershipType], {
-    description: "The viewer's memberships, oldest first, each with its role and organization.",
-  })
-  async organizations(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<MembershipType[]> {
-    return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+declare module '../../graphql/context' {
+  interface RequestServices {
+    organizations: OrganizationService;
   }
 }
 

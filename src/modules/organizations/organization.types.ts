@@ -7,7 +7,6 @@ import {
   type Organization,
   type Role,
 } from './organization.entity';
-import type { OwnedMembership } from '../viewer/viewer-reads';
 
 const enumOf = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -78,7 +77,15 @@ export class MembershipType {
   organization!: OrganizationType;
 }
 
-export function membershipOf(membership: OwnedMembership): MembershipType {
+/** A membership as read with its organization (and that organization's member count). */
+export interface MembershipRow {
+  id: string;
+  role: Role;
+  createdAt: Date;
+  organization: Pick<Organization, 'id' | 'name' | 'createdAt'> & { memberCount: number };
+}
+
+export function membershipOf(membership: MembershipRow): MembershipType {
   return {
     id: membership.id,
     role: membership.role,

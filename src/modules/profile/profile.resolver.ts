@@ -1,19 +1,20 @@
-import { TimeZoneScalar } from '../../graphql/scalars';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { TimeZoneScalar } from '../../graphql/scalars';
 import type { UserSnapshot } from '../../users/user-snapshot';
-import { Viewer } from '../viewer/viewer.type';
-import { UpdateProfileInput } from './profile.inputs';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
+import { UpdateProfileInput } from './profile.inputs';
+import type { ProfileService } from './profile.service';
 import { Profile } from './profile.types';
 
-@Resolver(() => Viewer)
-export class ProfileResolver {
-  @FieldResolver(() => Profile)
-  profile(@Root() viewer: Viewer): UserSnapshot {
-    return viewer.profile;
+declare module '../../graphql/context' {
+  interface RequestServices {
+    profiles: ProfileService;
   }
+}
 
+@Resolver()
+export class ProfileResolver {
   @Authorized()
   @Mutation(() => Profile, { description: 'Partial update of the viewer profile.' })
   async updateProfile(

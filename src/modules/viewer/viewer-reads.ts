@@ -1,10 +1,10 @@
 import type DataLoader from 'dataloader';
 import { batchAcrossRequests } from '../../infra/db/batch';
 import type { PreparedStatements } from '../../infra/db/sql';
-import type { StoredApiKey } from '../api-keys/api-key.service';
-import type { StoredOnboarding } from '../onboarding/onboarding.service';
+import type { Provider } from '../api-keys/api-key.entity';
 import type { Role } from '../organizations/organization.entity';
 
+/** An active access token: metadata only, never its hash. */
 export interface OwnedAccessToken {
   id: string;
   name: string;
@@ -13,9 +13,27 @@ export interface OwnedAccessToken {
 }
 
 /** A provider key as stored: sealed, to be masked before anyone sees it. */
-export type OwnedApiKey = StoredApiKey;
+export interface OwnedApiKey {
+  id: string;
+  provider: Provider;
+  name: string | null;
+  keyVersion: string;
+  iv: Buffer;
+  ciphertext: Buffer;
+  authTag: Buffer;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
-export type OwnedOnboarding = StoredOnboarding;
+/** The onboarding answers, once given. */
+export interface OwnedOnboarding {
+  company: string;
+  useCase: string;
+  teamSize: string;
+  prdStyle: string;
+  interests: string[];
+  completedAt: Date;
+}
 
 export interface OwnedMembership {
   id: string;

@@ -1,7 +1,46 @@
-import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import {
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Query,
+  Resolver,
+  Root,
+  type ClassType,
+} from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import type { User } from '../../users/user.entity';
+import type { UserSnapshot } from '../../users/user-snapshot';
+import { AccessTokenType } from '../access-tokens/access-token.types';
+import { AuthPayloadType, ChangePasswordPayloadType } from '../account/account.types';
+import { ApiKeyType } from '../api-keys/api-key.types';
+import { statusOf } from '../onboarding/onboarding.service';
+import {
+  CompleteOnboardingPayload,
+  OnboardingProgressType,
+  OnboardingType,
+} from '../onboarding/onboarding.types';
+import { progressOf } from '../onboarding/progress';
+import { membershipOf, MembershipType } from '../organizations/organization.types';
+import { PLAN_LIMITS } from '../plans/plan-limits';
+import { PlanLimitsType } from '../plans/plan.types';
+import { Profile } from '../profile/profile.types';
+import type { ViewerReads } from './viewer-reads';
 import { Viewer } from './viewer.type';
 
+declare module '../../graphql/context' {
+  interface RequestServices {
+    /** What the viewer owns, read in one statement (shared by the process). */
+    viewerReads: ViewerReads;
+  }
+}
+
+/**
+ * The read side of the API: `Query.viewer` and every field of `Viewer`. The
+ * viewer's own columns come from the session's snapshot; everything it owns
+ * from one statement (`ViewerReads`), read once per `Viewer` and shared by
+ * all its fields, so that one answer shows one moment. The features own the
+ * writes and the types; this module only reads.
+ */
 @Resolver(() => Viewer)
 export class ViewerResolver {
   @Authorized()
@@ -12,4 +51,81 @@ export class ViewerResolver {
   async viewer(@Ctx() ctx: Context): Promise<Viewer> {
     return new Viewer(await ctx.auth.require());
   }
+
+  @FieldResolver(() => Profile)
+  profile(@Root() viewer: Viewer): UserSnapshot {
+    return viewer.profile;
+  }
+
+  @FieldResolver(() => [AccessTokenType], {
+    description: "The viewer's active access tokens (metadata only), oldest first.",
+  })
+  async accessTokens(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<AccessTokenType[]> {
+    return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
+  }
+
+  @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
+  async apiKeys(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
+    const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
+    return ctx.services.apiKeys.present(viewer.id, apiKeys);
+  }
+
+  @FieldResolver(() => OnboardingType)
+  async onboarding(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingType> {
+    return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
+  }
+
+  /** The profile's two steps from the snapshot `profile` shows, the rest from the owned rows. */
+  @FieldResolver(() => OnboardingProgressType)
+  async onboardingProgress(
+    @Root() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ): Promise<OnboardingProgressType> {
+    const owned = await viewer.owned(ctx.services.viewerReads);
+    return progressOf({
+      jobTitle: viewer.profile.jobTitle,
+      timezone: viewer.profile.timezone,
+      onboarded: owned.onboarding !== null,
+      apiKeys: owned.apiKeys.length,
+      hasTeammate:
+        owned.hasInvited ||
+        owned.memberships.some((membership) => membership.organization.memberCount > 1),
+    });
+  }
+
+  @FieldResolver(() => PlanLimitsType)
+  async planLimits(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<PlanLimitsType> {
+    // The plan of the profile this answer shows; the count of the tokens it lists.
+    const { plan } = viewer.profile;
+    const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
+    return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
+  }
+
+  @FieldResolver(() => [MembershipType], {
+    description: "The viewer's memberships, oldest first, each with its role and organization.",
+  })
+  async organizations(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<MembershipType[]> {
+    return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+  }
 }
+
+/**
+ * `viewer` on a mutation's payload: the user as that mutation left it, with
+ * reads of its own made after the write.
+ */
+function payloadViewerResolver<T extends { user: User }>(payload: ClassType<T>) {
+  @Resolver(() => payload)
+  class PayloadViewerResolver {
+    @FieldResolver(() => Viewer)
+    viewer(@Root() root: T): Viewer {
+      return Viewer.of(root.user);
+    }
+  }
+  return PayloadViewerResolver;
+}
+
+export const payloadViewerResolvers = [
+  payloadViewerResolver(AuthPayloadType),
+  payloadViewerResolver(ChangePasswordPayloadType),
+  payloadViewerResolver(CompleteOnboardingPayload),
+] as const;

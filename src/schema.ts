@@ -1,0 +1,29 @@
+import type { GraphQLSchema } from 'graphql';
+import { schemaOf } from './graphql/schema';
+import { AccessTokenResolver } from './modules/access-tokens/access-token.resolver';
+import { AccountResolver } from './modules/account/account.resolver';
+import { ActivityResolver } from './modules/activity/activity.resolver';
+import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
+import { OnboardingResolver } from './modules/onboarding/onboarding.resolver';
+import { OrganizationResolver } from './modules/organizations/organization.resolver';
+import { ProfileFieldsResolver, ProfileResolver } from './modules/profile/profile.resolver';
+import { payloadViewerResolvers, ViewerResolver } from './modules/viewer/viewer.resolver';
+
+/** Every resolver of the API: the one list a new feature's resolver joins. */
+export const resolvers = [
+  ViewerResolver,
+  ...payloadViewerResolvers,
+  ProfileResolver,
+  ProfileFieldsResolver,
+  AccessTokenResolver,
+  ApiKeyResolver,
+  OnboardingResolver,
+  OrganizationResolver,
+  ActivityResolver,
+  AccountResolver,
+] as const;
+
+/** The API's schema (`schema.graphql` is its printout). */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  return schemaOf([...resolvers]);
+}
