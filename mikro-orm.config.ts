@@ -4,6 +4,7 @@
  * `npm run check:migrations` provide one from a throwaway embedded PostgreSQL.
  */
 import { loadConfig } from './src/config';
+import { entities } from './src/entities';
 import { ormConfig } from './src/infra/db/orm-config';
 
 const config = loadConfig();
@@ -11,4 +12,4 @@ if (!config.databaseUrl) {
   throw new Error('DATABASE_URL is required for the MikroORM CLI (see README, "Migrations")');
 }
 
-export default ormConfig({ clientUrl: config.databaseUrl, snapshot: true });
+export default ormConfig({ clientUrl: config.databaseUrl, entities, snapshot: true });

@@ -4,12 +4,13 @@
  */
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrate } from '../src/infra/db/database';
+import { entities } from '../src/entities';
 import { ormConfig } from '../src/infra/db/orm-config';
 import { startTempPostgres } from './temp-postgres';
 
 async function main(): Promise<number> {
   const pg = await startTempPostgres();
-  const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url }));
+  const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url, entities }));
   try {
     await migrate(orm, pg.url);
     const pending = await orm.schema.getUpdateSchemaSQL({ wrap: false });

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrate } from '../src/infra/db/database';
+import { entities } from '../src/entities';
 import { ormConfig } from '../src/infra/db/orm-config';
 import { startTempPostgres } from './temp-postgres';
 
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
   }
   const pg = await startTempPostgres();
   try {
-    const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url }));
+    const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url, entities }));
     await migrate(orm, pg.url);
     await orm.close(true);
     // --blank: for what the entities cannot describe (triggers); write it by hand.

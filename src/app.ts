@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Config } from './config';
+import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import { buildGraphQLSchema } from './schema';
@@ -38,7 +39,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the whole service (database included) without listening. */
 export async function createApp(config: Config, logger = createLogger(config)): Promise<App> {
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, logger, { entities });
   try {
     const deps = await createDependencies(config, database, logger);
     const server = await createServer(config, database, deps, logger);

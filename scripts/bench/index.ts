@@ -23,6 +23,7 @@ import path from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import autocannon from 'autocannon';
 import { migrate } from '../../src/infra/db/database';
+import { entities } from '../../src/entities';
 import { ormConfig } from '../../src/infra/db/orm-config';
 import { freePort } from '../free-port';
 import { startTempPostgres } from '../temp-postgres';
@@ -426,7 +427,7 @@ async function main(): Promise<void> {
   const pg = await startTempPostgres('bench', { synchronous_commit: 'off' });
   const children: ChildProcess[] = [];
   try {
-    const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url }));
+    const orm = await MikroORM.init(ormConfig({ clientUrl: pg.url, entities }));
     await migrate(orm, pg.url);
     await orm.close(true);
     log(`seeding ${options.users} users…`);

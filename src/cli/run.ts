@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config';
+import { entities } from '../entities';
 import { openDatabase, type Database } from '../infra/db/database';
 import { createLogger, type Logger } from '../infra/logger';
 
@@ -28,7 +29,7 @@ export function runCommand(
       { logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel },
       pino.destination({ dest: 2, sync: true }),
     );
-    const database = await openDatabase(config, logger, { reuseRunningEmbedded: true });
+    const database = await openDatabase(config, logger, { entities, reuseRunningEmbedded: true });
     try {
       return await command({ config, database, logger, args: process.argv.slice(2) });
     } finally {

@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, type EntityClass } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
 import type { EmbeddedDatabase } from './embedded-postgres';
 import { DEFAULT_CONNECT_TIMEOUT_MS, ormConfig } from './orm-config';
@@ -31,7 +31,12 @@ export interface DatabaseOptions {
 export async function openDatabase(
   config: DatabaseOptions,
   logger: Logger,
-  options: { reuseRunningEmbedded?: boolean } = {},
+  options: {
+    /** Every entity (src/entities.ts). */
+    entities: readonly EntityClass<object>[];
+    /** Connect to the embedded cluster if a server already runs it (operator commands). */
+    reuseRunningEmbedded?: boolean;
+  },
 ): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
@@ -61,6 +66,7 @@ export async function openDatabase(
     orm = await MikroORM.init(
       ormConfig({
         clientUrl: url,
+        entities: options.entities,
         poolMax: config.db.poolMax,
         connectTimeoutMs: config.db.connectTimeoutMs,
         log: logger,

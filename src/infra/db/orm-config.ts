@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { defineConfig, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import type { Log } from '../logger';
-import { entities } from './entities';
 
 /** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 
 export interface OrmConfigOptions {
   clientUrl: string;
+  /** Every entity, listed explicitly (src/entities.ts): no folder scanning at start-up. */
+  entities: readonly EntityClass<object>[];
   poolMax?: number;
   /** How long to wait for a connection to open, or for a free one. */
   connectTimeoutMs?: number;
@@ -27,7 +28,7 @@ export function ormConfig(options: OrmConfigOptions): Options {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return defineConfig({
     clientUrl: options.clientUrl,
-    entities,
+    entities: [...options.entities],
     discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
     extensions: [Migrator],
     preferTs: false,
