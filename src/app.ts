@@ -11,6 +11,7 @@ import type { Config } from './config';
 import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
+import type { Context } from './graphql/context';
 import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
 import { installErrorHandlers, knownPath, type KnownPath } from './infra/http/errors';
@@ -69,6 +70,15 @@ export async function createApp(config: Config, logger = createLogger(config)): 
     await database.close();
     throw error;
   }
+}
+
+/** The one context of a request, whichever face (GraphQL or REST) it comes in by. */
+function contextOf(deps: Dependencies, request: FastifyRequest): Context {
+  return createContext(deps, {
+    ip: request.ip,
+    authorization: request.headers.authorization,
+    log: request.log,
+  });
 }
 
 /** A client-chosen request id is kept when it is short and plain; otherwise a new one. */
@@ -154,13 +164,7 @@ async function createServer(
   installErrorHandlers(server, () => paths);
   paths.push(...registerHealthRoutes(server, database));
 
-  // The one context of a request, whichever face it comes in by.
-  const contextOf = (request: FastifyRequest) =>
-    createContext(deps, {
-      ip: request.ip,
-      authorization: request.headers.authorization,
-      log: request.log,
-    });
+  const context = (request: FastifyRequest) => contextOf(deps, request);
   const schema = await buildGraphQLSchema();
   const apollo = await createApolloServer(config, schema, server, logger);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
@@ -168,11 +172,11 @@ async function createServer(
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: (request) => Promise.resolve(contextOf(request)),
+      context: (request) => Promise.resolve(context(request)),
     }),
   });
 
-  const routes = registerRestRoutes(server, schema, contextOf);
+  const routes = registerRestRoutes(server, schema, context);
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
