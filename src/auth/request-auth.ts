@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { unauthenticated } from '../common/errors';
+import { AppError, Errors } from '../common/errors';
 import type { LimitName } from '../config';
 import type { RateLimits } from '../infra/rate-limits';
 import type { Authenticator } from './authenticator';
@@ -32,7 +32,7 @@ export class RequestAuth {
 
   async require(): Promise<Session> {
     const session = await this.current();
-    if (!session) throw unauthenticated();
+    if (!session) throw new AppError(Errors.unauthenticated());
     return session;
   }
 

@@ -1,5 +1,14 @@
 import { GraphQLError } from 'graphql';
 
+/**
+ * The error catalogue: the closed set of codes, their HTTP statuses, and
+ * every message a client can read when something fails, each written once.
+ * Both faces answer from here (GraphQL `extensions.code`, REST
+ * `{"error": {"code", "message", "field"}}`); nothing else in the service
+ * writes a public error message. It imports nothing of ours, so any layer
+ * may use it.
+ */
+
 /** The closed set of error codes, shared by the GraphQL and REST faces. */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -45,11 +54,6 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export interface PublicError {
   code: ErrorCode;
   message: string;
-  field?: string;
-  retryAfter?: number;
-}
-
-export interface AppErrorOptions {
   /** The input field at fault (GraphQL argument or input property name). */
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
@@ -57,49 +61,176 @@ export interface AppErrorOptions {
 }
 
 /**
- * An expected failure, safe to show to the client as is. Anything else that
- * escapes a resolver is reported as INTERNAL_SERVER_ERROR without details.
+ * An expected failure, thrown by the code that finds it and shown to the
+ * client as is. Anything else that escapes a resolver is reported as
+ * INTERNAL_SERVER_ERROR without details. Made only by `Errors` below.
  */
 export class AppError extends GraphQLError {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+  constructor({ code, message, field, retryAfter }: PublicError) {
     super(message, {
       extensions: {
         code,
-        ...(options.field === undefined ? {} : { field: options.field }),
-        ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),
+        ...(field === undefined ? {} : { field }),
+        ...(retryAfter === undefined ? {} : { retryAfter }),
       },
     });
     this.name = 'AppError';
     this.code = code;
-    this.field = options.field;
-    this.retryAfter = options.retryAfter;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+
+  get public(): PublicError {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+    };
   }
 }
 
-export const unauthenticated = () =>
-  new AppError(ErrorCode.UNAUTHENTICATED, 'A valid access token is required.');
+const badInput = (field: string, message: string): PublicError => ({
+  code: ErrorCode.BAD_USER_INPUT,
+  message,
+  field,
+});
 
-export const badInput = (field: string, message: string) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, { field });
+/**
+ * Every public failure, as what the client reads. Services throw
+ * `new AppError(Errors.x(…))`; the HTTP layer and the error formatting send
+ * them as they are.
+ */
+export const Errors = {
+  // Authentication and credentials
+  unauthenticated: (): PublicError => ({
+    code: ErrorCode.UNAUTHENTICATED,
+    message: 'A valid access token is required.',
+  }),
+  invalidCredentials: (): PublicError => ({
+    code: ErrorCode.UNAUTHENTICATED,
+    message: 'Email or password is incorrect.',
+  }),
+  wrongCurrentPassword: () => badInput('currentPassword', 'Current password is incorrect.'),
+  emailTaken: (): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message: 'An account with this email already exists.',
+    field: 'email',
+  }),
+  accessTokenPlanLimit: (plan: string, limit: number): PublicError => ({
+    code: ErrorCode.PLAN_LIMIT_EXCEEDED,
+    message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
+  }),
+  confirmEmailMismatch: () =>
+    badInput('confirmEmail', 'confirmEmail does not match the account email'),
 
-export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found.`);
+  // What the viewer owns
+  notFound: (what: 'Access token' | 'API key'): PublicError => ({
+    code: ErrorCode.NOT_FOUND,
+    message: `${what} not found.`,
+  }),
 
-export const conflict = (message: string, field?: string) =>
-  new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
+  // Profile and onboarding rules
+  nameNotClearable: () => badInput('name', 'name cannot be cleared'),
+  notATimeZone: () =>
+    badInput(
+      'timezone',
+      'timezone must be an IANA time zone name such as America/New_York (not an abbreviation or offset)',
+    ),
+  invitesWithoutOrganization: () =>
+    badInput('inviteEmails', 'inviteEmails needs an organization: send createOrg: true'),
+  invalidInviteEmail: (email: string) =>
+    badInput('inviteEmails', `inviteEmails: "${email}" is not a valid email address`),
 
-export const planLimitExceeded = (message: string) =>
-  new AppError(ErrorCode.PLAN_LIMIT_EXCEEDED, message);
+  // Limits and availability
+  rateLimited: (retryAfter: number): PublicError => ({
+    code: ErrorCode.RATE_LIMITED,
+    message: 'Too many attempts. Try again later.',
+    retryAfter,
+  }),
+  serviceUnavailable: (retryAfter = 5): PublicError => ({
+    code: ErrorCode.SERVICE_UNAVAILABLE,
+    message: 'The service is temporarily unavailable. Try again shortly.',
+    retryAfter,
+  }),
+  internal: (): PublicError => ({
+    code: ErrorCode.INTERNAL_SERVER_ERROR,
+    message: 'Something went wrong on our side. The error has been logged.',
+  }),
 
-export const rateLimited = (retryAfter: number) =>
-  new AppError(ErrorCode.RATE_LIMITED, 'Too many attempts. Try again later.', { retryAfter });
+  // The request itself (both faces)
+  onlyOncePerDocument: (mutation: string): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `A request may call ${mutation} only once.`,
+  }),
+  bodyNotAnObject: () => badInput('body', 'The body must be a JSON object.'),
+  unknownBodyField: (field: string) => badInput(field, `Unknown field "${field}".`),
+  unsupportedContentType: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'Unsupported Content-Type: send the body as application/json.',
+  }),
+  bodyTooLarge: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request body is too large.',
+  }),
+  emptyJsonBody: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The body is empty but Content-Type says JSON: send a JSON object.',
+  }),
+  invalidJson: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The body is not valid JSON.',
+  }),
+  malformedRequest: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request is malformed.',
+  }),
+  methodNotAllowed: (method: string, path: string): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `Method ${method} is not allowed on ${path}.`,
+  }),
+  noRoute: (path: string): PublicError => ({
+    code: ErrorCode.NOT_FOUND,
+    message: `No route ${path}.`,
+  }),
 
-export const serviceUnavailable = (retryAfter = 5) =>
-  new AppError(
-    ErrorCode.SERVICE_UNAVAILABLE,
-    'The service is temporarily unavailable. Try again shortly.',
-    { retryAfter },
-  );
+  // Input that GraphQL itself refuses: src/graphql/errors.ts rebuilds these
+  // from graphql-js's errors, so that no submitted value is echoed.
+  invalidInput: (): PublicError => ({ code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' }),
+  invalidValue: (at: string, reason: string, field: string) =>
+    badInput(field, `Invalid value for "${at}": ${reason}`),
+} as const;
+
+/** Why GraphQL refused a value, in the words `Errors.invalidValue` quotes. */
+export const InputReasons = {
+  notAnEnumValue: (enumName: string) => `Not a value of the "${enumName}" enum.`,
+  unknownField: (field: string, type: string) =>
+    `Field "${field}" is not defined by type "${type}".`,
+  missingField: (field: string, type: string) =>
+    `Field "${field}" of required type "${type}" was not provided.`,
+} as const;
+
+/**
+ * Messages of input validation (class-validator decorators, where
+ * `$property` is the field's name) and the password policy's sentences
+ * (src/users/password-policy.ts).
+ */
+export const ValidationMessages = {
+  notBlank: '$property must not be blank',
+  httpUrl: '$property must be an http(s) URL',
+  email: 'email must be a valid email address',
+  printableKey: 'key must be printable ASCII without spaces',
+  passwordTooShort: (field: string, min: number) =>
+    `${field} must be at least ${min} characters long`,
+  passwordTooLong: (field: string, max: number) =>
+    `${field} must be at most ${max} characters long`,
+  passwordNeedsUppercase: (field: string) =>
+    `${field} must contain at least one uppercase letter (A-Z)`,
+  passwordNeedsDigit: (field: string) => `${field} must contain at least one digit (0-9)`,
+  notAString: (field: string) => `${field} must be a string`,
+  invalid: (field: string) => `${field} is invalid`,
+} as const;

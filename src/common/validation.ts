@@ -1,4 +1,5 @@
 import { IsUrl, Matches, type ValidationOptions } from 'class-validator';
+import { ValidationMessages } from './errors';
 
 /** Field limits, in characters, shared by every input that carries the field. */
 export const Limits = {
@@ -12,12 +13,12 @@ export const Limits = {
 } as const;
 
 export function NotBlank(options?: ValidationOptions): PropertyDecorator {
-  return Matches(/\S/, { message: '$property must not be blank', ...options });
+  return Matches(/\S/, { message: ValidationMessages.notBlank, ...options });
 }
 
 export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
   return IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_host: true },
-    { message: '$property must be an http(s) URL', ...options },
+    { message: ValidationMessages.httpUrl, ...options },
   );
 }

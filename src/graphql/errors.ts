@@ -1,14 +1,24 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTNode,
+  type GraphQLFormattedError,
+  type ValueNode,
+  type VariableDefinitionNode,
+} from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { AppError, ErrorCode, isErrorCode, type PublicError } from '../common/errors';
+import {
+  AppError,
+  ErrorCode,
+  Errors,
+  InputReasons,
+  isErrorCode,
+  ValidationMessages,
+  type PublicError,
+} from '../common/errors';
 import { isDatabaseUnavailable } from '../infra/db/errors';
-
-const INTERNAL: PublicError = {
-  code: ErrorCode.INTERNAL_SERVER_ERROR,
-  message: 'Something went wrong on our side. The error has been logged.',
-};
 
 /** Apollo's request-level codes: the request itself is malformed. */
 const REQUEST_ERROR_CODES = new Set([
@@ -30,19 +40,11 @@ const REQUEST_ERROR_CODES = new Set([
  */
 export function toPublicError(error: unknown): PublicError {
   const original = unwrapResolverError(error);
-  if (original instanceof AppError) {
-    return withOptional({ code: original.code, message: original.message }, original);
-  }
+  if (original instanceof AppError) return original.public;
   if (original instanceof ArgumentValidationError) {
     return fromValidationErrors(original.extensions.validationErrors);
   }
-  if (isDatabaseUnavailable(original)) {
-    return {
-      code: ErrorCode.SERVICE_UNAVAILABLE,
-      message: 'The service is temporarily unavailable. Try again shortly.',
-      retryAfter: 5,
-    };
-  }
+  if (isDatabaseUnavailable(original)) return Errors.serviceUnavailable();
   if (original instanceof GraphQLError) {
     const code = original.extensions['code'];
     // Raised before execution (parse, validation, variable coercion): no path.
@@ -51,14 +53,14 @@ export function toPublicError(error: unknown): PublicError {
       beforeExecution &&
       (code === undefined || (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)))
     ) {
-      return fromRequestError(original.message, original.originalError?.message);
+      return fromRequestError(original);
     }
     // e.g. type-graphql's own AuthenticationError
     if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       return { code, message: original.message };
     }
   }
-  return INTERNAL;
+  return Errors.internal();
 }
 
 export function isInternal(error: PublicError): boolean {
@@ -83,20 +85,9 @@ export function formatGraphQLError(
   };
 }
 
-function withOptional(
-  base: PublicError,
-  extra: { field?: string | undefined; retryAfter?: number | undefined },
-): PublicError {
-  return {
-    ...base,
-    ...(extra.field === undefined ? {} : { field: extra.field }),
-    ...(extra.retryAfter === undefined ? {} : { retryAfter: extra.retryAfter }),
-  };
-}
-
 function fromValidationErrors(errors: ValidationError[]): PublicError {
   const first = errors[0];
-  if (!first) return { code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' };
+  if (!first) return Errors.invalidInput();
   return {
     code: ErrorCode.BAD_USER_INPUT,
     message: `${firstMessages(first).join('; ')}.`,
@@ -109,82 +100,107 @@ function firstMessages(error: ValidationError): string[] {
   const own = Object.values(error.constraints ?? {});
   if (own.length > 0) return own;
   const child = error.children?.[0];
-  return child ? firstMessages(child) : [`${error.property} is invalid`];
+  return child ? firstMessages(child) : [ValidationMessages.invalid(error.property)];
 }
 
-/**
- * Request-level GraphQL errors quote the offending value ("Variable "$input"
- * got invalid value 123 at "input.password"; <reason>"). Rebuild them from
- * their parts so that no submitted value, such as a password, is echoed back.
- * `cause` is the message of the underlying coercion error, that is <reason>.
+/*
+ * Request-level errors: graphql-js quotes the offending value in some of
+ * them ("Variable "$input" got invalid value 123 at "input.password"; String
+ * cannot represent a non string value: 123"). Each is rebuilt so that no
+ * submitted value, such as a password, is echoed back. What graphql-js gives
+ * as structure is used as such: the error's `nodes` say which variable (its
+ * definition) or which literal of the document (a value node) is at fault,
+ * `originalError` carries the coercion's own reason apart from the value
+ * graphql-js put in front of it, and a scalar's own error hangs under that.
+ * What is still read from message text is the five patterns below;
+ * test/unit/request-errors.test.ts has graphql-js itself raise every case
+ * and pins what the client reads, so that an upgrade that words one of them
+ * differently fails there.
  */
-export function fromRequestError(message: string, cause?: string): PublicError {
-  const variableError = /^Variable "\$(\w+)" got invalid value /.exec(message);
-  if (variableError) {
-    const variable = variableError[1] ?? '';
-    // The quoted value may itself contain '; ' or ' at "…"': split at the
-    // known reason when there is one, so the value never leaks into it.
-    const reason =
-      cause && message.endsWith(`; ${cause}`)
-        ? cause
-        : message.slice(message.lastIndexOf('; ') + 2);
-    const prefix = message.slice(0, message.length - reason.length - 2);
-    const at = / at "([^"]+)"$/.exec(prefix)?.[1];
-    const { text, field } = describeReason(reason);
-    return {
-      code: ErrorCode.BAD_USER_INPUT,
-      message: `Invalid value for "${at ?? `$${variable}`}": ${text}`,
-      field: field ?? topLevelField(at) ?? variable,
-    };
+
+/** Where graphql-js and scalar libraries append the offending value to a reason. */
+const VALUE_FOLLOWS = /(: |, found )/;
+/** The variable's inner path, at the end of graphql-js's prefix: `… at "input.password"`. */
+const AT_PATH = / at "([^"]+)"$/;
+const UNKNOWN_FIELD = /^Field "(\w+)" is not defined by type "(\w+)"/;
+const MISSING_FIELD = /^Field "(\w+)" of required type "([^"]+)" was not provided/;
+const NOT_IN_ENUM = / does not exist in "(\w+)" enum/;
+
+function fromRequestError(error: GraphQLError): PublicError {
+  const node = error.nodes?.[0];
+  if (node?.kind === Kind.VARIABLE_DEFINITION) return fromVariableError(error, node);
+  // A literal of the document at fault: what follows its description is the literal.
+  if (node && isValueNode(node)) {
+    return { code: ErrorCode.BAD_USER_INPUT, message: withoutValue(error.message) };
   }
-  const missing =
-    /^Variable "\$(\w+)" (?:of required type "[^"]+" was not provided|of non-null type "[^"]+" must not be null)\./.exec(
-      message,
-    );
-  if (missing) return { code: ErrorCode.BAD_USER_INPUT, message, field: missing[1] ?? '' };
-  return { code: ErrorCode.BAD_USER_INPUT, message: scrubLiteral(message) };
+  // Parse and validation errors quote only the document's own names.
+  return { code: ErrorCode.BAD_USER_INPUT, message: error.message };
 }
 
+function fromVariableError(error: GraphQLError, node: VariableDefinitionNode): PublicError {
+  const variable = node.variable.name.value;
+  const inner = error.originalError;
+  // Missing, or null where it may not be: graphql-js names the variable and its
+  // type only, both from the document. (Apollo hands such an error on as the
+  // original of its own, with the same nodes; a coercion's reason has none.)
+  if (!(inner instanceof GraphQLError) || inner.nodes !== undefined) {
+    return { code: ErrorCode.BAD_USER_INPUT, message: error.message, field: variable };
+  }
+  // graphql-js writes `<prefix with the value>; <inner.message>`.
+  const suffix = `; ${inner.message}`;
+  const prefix = error.message.endsWith(suffix)
+    ? error.message.slice(0, -suffix.length)
+    : error.message;
+  const at = AT_PATH.exec(prefix)?.[1];
+  const { reason, field } = describeReason(inner);
+  return Errors.invalidValue(at ?? `$${variable}`, reason, field ?? topLevelField(at) ?? variable);
+}
+
+/** Why a value was refused, without the value; and the input field at fault, when named. */
+function describeReason(inner: GraphQLError): { reason: string; field?: string } {
+  const unknown = UNKNOWN_FIELD.exec(inner.message);
+  if (unknown?.[1] && unknown[2]) {
+    return { reason: InputReasons.unknownField(unknown[1], unknown[2]), field: unknown[1] };
+  }
+  const missing = MISSING_FIELD.exec(inner.message);
+  if (missing?.[1] && missing[2]) {
+    return { reason: InputReasons.missingField(missing[1], missing[2]), field: missing[1] };
+  }
+  const notInEnum = NOT_IN_ENUM.exec(inner.message);
+  if (notInEnum?.[1]) return { reason: InputReasons.notAnEnumValue(notInEnum[1]) };
+  // A scalar that threw an error of its own: graphql-js puts its message last.
+  const own = inner.originalError?.message;
+  if (own && inner.message.endsWith(` ${own}`)) {
+    return { reason: inner.message.slice(0, -own.length - 1) };
+  }
+  return { reason: withoutValue(inner.message) };
+}
+
+/** `input.interests[1]` -> `interests`: the input field REST names in its error. */
 function topLevelField(at: string | undefined): string | undefined {
   if (!at) return undefined;
   const rest = at.split('.')[1];
   return rest?.replace(/\[.*$/, '');
 }
 
-function describeReason(reason: string): { text: string; field?: string } {
-  const unknownField = /^Field "(\w+)" is not defined by type "(\w+)"/.exec(reason);
-  if (unknownField) {
-    return {
-      text: `Field "${unknownField[1]}" is not defined by type "${unknownField[2]}".`,
-      field: unknownField[1] ?? '',
-    };
-  }
-  const missingField = /^Field "(\w+)" of required type "([^"]+)" was not provided/.exec(reason);
-  if (missingField) {
-    return {
-      text: `Field "${missingField[1]}" of required type "${missingField[2]}" was not provided.`,
-      field: missingField[1] ?? '',
-    };
-  }
-  const keep =
-    /^(Expected non-nullable type "[^"]+" not to be null\.|Expected type "[^"]+" to be an object\.)/.exec(
-      reason,
-    );
-  if (keep?.[1]) return { text: keep[1] };
-  const enumValue = /does not exist in "(\w+)" enum/.exec(reason);
-  if (enumValue) return { text: `Not a value of the "${enumValue[1]}" enum.` };
-  const expected = /^Expected type "([^"]+)"/.exec(reason);
-  if (expected) return { text: `Expected type "${expected[1]}".` };
-  return { text: scrubLiteral(reason) };
+/** A message up to where a value would follow, as a sentence. */
+function withoutValue(message: string): string {
+  const cut = VALUE_FOLLOWS.exec(message);
+  return cut ? `${message.slice(0, cut.index)}.` : message;
 }
 
-/** Drops the quoted value from messages like `X cannot represent …: <value>`. */
-function scrubLiteral(message: string): string {
-  const expectedValue = /^Expected value of type "([^"]+)", found /.exec(message);
-  if (expectedValue) return `Expected value of type "${expectedValue[1]}".`;
-  const colon = message.indexOf(':');
-  if (colon > 0 && /cannot represent|is not a valid|Value is not|Invalid/i.test(message)) {
-    return `${message.slice(0, colon)}.`;
-  }
-  return message;
+const VALUE_KINDS: ReadonlySet<string> = new Set([
+  Kind.INT,
+  Kind.FLOAT,
+  Kind.STRING,
+  Kind.BOOLEAN,
+  Kind.NULL,
+  Kind.ENUM,
+  Kind.LIST,
+  Kind.OBJECT,
+  Kind.VARIABLE,
+]);
+
+function isValueNode(node: ASTNode): node is ValueNode {
+  return VALUE_KINDS.has(node.kind);
 }

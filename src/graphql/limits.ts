@@ -1,4 +1,5 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { Errors } from '../common/errors';
 import {
   GraphQLError,
   Kind,
@@ -57,7 +58,7 @@ export const oncePerDocument: ValidationRule = (context) => ({
     for (const name of ONCE_PER_DOCUMENT) {
       if ((counts.get(name) ?? 0) > 1) {
         context.reportError(
-          new GraphQLError(`A request may call ${name} only once.`, { nodes: operation }),
+          new GraphQLError(Errors.onlyOncePerDocument(name).message, { nodes: operation }),
         );
       }
     }

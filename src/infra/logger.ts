@@ -51,6 +51,24 @@ export function createLogger(
 }
 
 /**
+ * What may be logged about an unexpected error: its class, its code and the
+ * driver's own message — never the SQL text (MikroORM prefixes it, with the
+ * parameter values inlined) and never a stack trace.
+ */
+export function describeForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const message = error.message.includes(' - ')
+    ? error.message.slice(error.message.lastIndexOf(' - ') + 3)
+    : error.message;
+  return {
+    name: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: message.slice(0, 300),
+  };
+}
+
+/**
  * The one line per request: a fixed shape (request id, method, route, status,
  * time) that holds no secret, so it skips redaction, which costs ten times
  * the line itself.

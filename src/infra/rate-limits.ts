@@ -1,5 +1,5 @@
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { rateLimited, serviceUnavailable } from '../common/errors';
+import { AppError, Errors } from '../common/errors';
 import { isDatabaseUnavailable } from './db/errors';
 import type { RateLimitStore } from './db/sql';
 
@@ -70,11 +70,13 @@ export class RateLimits<Name extends string = string> {
       await operation();
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
-        throw rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+        throw new AppError(
+          Errors.rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
+        );
       }
       // The store failed. It may reject with a plain object, which must not
       // reach GraphQL as an "unexpected error value".
-      if (isDatabaseUnavailable(rejection)) throw serviceUnavailable();
+      if (isDatabaseUnavailable(rejection)) throw new AppError(Errors.serviceUnavailable());
       throw rejection instanceof Error
         ? rejection
         : new Error('rate-limit store failed', { cause: rejection });

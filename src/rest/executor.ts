@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
-import { badInput, type PublicError } from '../common/errors';
+import { AppError, Errors, type PublicError } from '../common/errors';
 import { isoSeconds } from '../common/time';
 import type { Context } from '../graphql/context';
 import { isInternal, toPublicError } from '../graphql/errors';
-import { describeForLog } from '../graphql/plugins';
 import { sendError } from '../infra/http/errors';
+import { describeForLog } from '../infra/logger';
 import { compileRoute, type CompiledRoute } from './compile';
 import { ROUTES } from './routes';
 
@@ -97,12 +97,12 @@ function variablesOf(route: CompiledRoute, request: FastifyRequest): Record<stri
 
   const body = request.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) {
-    throw badInput('body', 'The body must be a JSON object.');
+    throw new AppError(Errors.bodyNotAnObject());
   }
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
     const name = route.bodyFields.get(key);
-    if (!name) throw badInput(key, `Unknown field "${key}".`);
+    if (!name) throw new AppError(Errors.unknownBodyField(key));
     fields[name] = value;
   }
   if (route.body === 'input') variables['input'] = fields;

@@ -1,4 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidationMessages } from '../common/errors';
 
 /** The password rules of SPEC, in one place for both faces. */
 export const PASSWORD_MIN_LENGTH = 8;
@@ -10,12 +11,11 @@ export function passwordPolicyViolations(field: string, password: string): strin
   const problems: string[] = [];
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH)
-    problems.push(`${field} must be at least ${PASSWORD_MIN_LENGTH} characters long`);
+    problems.push(ValidationMessages.passwordTooShort(field, PASSWORD_MIN_LENGTH));
   if (length > PASSWORD_MAX_LENGTH)
-    problems.push(`${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`);
-  if (!/[A-Z]/.test(password))
-    problems.push(`${field} must contain at least one uppercase letter (A-Z)`);
-  if (!/[0-9]/.test(password)) problems.push(`${field} must contain at least one digit (0-9)`);
+    problems.push(ValidationMessages.passwordTooLong(field, PASSWORD_MAX_LENGTH));
+  if (!/[A-Z]/.test(password)) problems.push(ValidationMessages.passwordNeedsUppercase(field));
+  if (!/[0-9]/.test(password)) problems.push(ValidationMessages.passwordNeedsDigit(field));
   return problems;
 }
 
@@ -31,7 +31,7 @@ export function IsPassword(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) =>
           typeof args?.value === 'string'
             ? passwordPolicyViolations(args.property, args.value).join('; ')
-            : `${args?.property ?? 'password'} must be a string`,
+            : ValidationMessages.notAString(args?.property ?? 'password'),
       },
     },
     options,

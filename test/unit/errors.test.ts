@@ -1,17 +1,43 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse, parseValue, type OperationDefinitionNode } from 'graphql';
 import { AppError, ErrorCode, httpStatusOf } from '../../src/common/errors';
-import { fromRequestError, toPublicError } from '../../src/graphql/errors';
-import { describeForLog } from '../../src/graphql/plugins';
+import { toPublicError } from '../../src/graphql/errors';
+import { describeForLog } from '../../src/infra/logger';
+
+/**
+ * A request error as graphql-js builds it from its parts: a variable's
+ * (`nodes`: its definition; `originalError`: the coercion's reason, under
+ * which a scalar's own error may hang), or a literal's (`nodes`: the literal).
+ * test/unit/request-errors.test.ts has graphql-js itself make each kind.
+ */
+function variableError(message: string, reason?: GraphQLError): GraphQLError {
+  const variable = /^Variable "\$(\w+)"/.exec(message)?.[1] ?? 'input';
+  const operation = parse(`query($${variable}: X) { a }`).definitions[0] as OperationDefinitionNode;
+  return new GraphQLError(message, {
+    nodes: operation.variableDefinitions?.[0],
+    ...(reason ? { originalError: reason } : {}),
+  });
+}
+
+/** The reason graphql-js gives after `; `, as its own error. */
+function reasonOf(message: string, scalarError?: string): GraphQLError {
+  const reason = message.slice(message.indexOf('; ') + 2);
+  return new GraphQLError(reason, scalarError ? { originalError: new TypeError(scalarError) } : {});
+}
+
+const fromRequestError = (message: string, reason?: GraphQLError) =>
+  toPublicError(variableError(message, reason));
 
 describe('toPublicError', () => {
   it('passes an AppError through with its field', () => {
-    expect(toPublicError(new AppError(ErrorCode.BAD_USER_INPUT, 'bad', { field: 'name' }))).toEqual(
-      {
-        code: 'BAD_USER_INPUT',
-        message: 'bad',
-        field: 'name',
-      },
-    );
+    expect(
+      toPublicError(
+        new AppError({ code: ErrorCode.BAD_USER_INPUT, message: 'bad', field: 'name' }),
+      ),
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'bad',
+      field: 'name',
+    });
   });
 
   it('hides anything unexpected behind a fixed message', () => {
@@ -58,13 +84,24 @@ describe('fromRequestError', () => {
       'Variable "$id" of required type "ID!" was not provided.',
     ],
   ])('rebuilds %p without the submitted value', (message, field, expected) => {
-    expect(fromRequestError(message)).toEqual({ code: 'BAD_USER_INPUT', field, message: expected });
+    const reason = message.includes('; ')
+      ? reasonOf(
+          message,
+          message.includes('Value is not') ? 'Value is not a valid email address: x@' : undefined,
+        )
+      : undefined;
+    expect(fromRequestError(message, reason)).toEqual({
+      code: 'BAD_USER_INPUT',
+      field,
+      message: expected,
+    });
   });
 
   it('scrubs literals from validation messages', () => {
-    expect(fromRequestError('Expected value of type "String!", found 12345678.').message).toBe(
-      'Expected value of type "String!".',
-    );
+    const literal = new GraphQLError('Expected value of type "String!", found 12345678.', {
+      nodes: parseValue('12345678'),
+    });
+    expect(toPublicError(literal).message).toBe('Expected value of type "String!".');
   });
 });
 
@@ -104,7 +141,7 @@ describe('fromRequestError with a value that looks like its own message', () => 
   it('splits at the known reason, so no part of the value leaks', () => {
     const reason = 'String cannot represent a non string value: ["Pass; word1 at \\"input.x\\""]';
     const message = `Variable "$input" got invalid value ["Pass; word1 at \\"input.x\\""] at "input.password"; ${reason}`;
-    const pub = fromRequestError(message, reason);
+    const pub = fromRequestError(message, new GraphQLError(reason));
     expect(pub).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'password',

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode, httpStatusOf, type PublicError } from '../../common/errors';
+import { Errors, httpStatusOf, type ErrorCode, type PublicError } from '../../common/errors';
 
 /** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
 export interface RestErrorBody {
@@ -64,10 +64,7 @@ export function installErrorHandlers(server: FastifyInstance, paths: () => Known
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: { name: error.name, code: error.code } }, 'request failed');
-      return sendError(request, reply, {
-        code: ErrorCode.INTERNAL_SERVER_ERROR,
-        message: 'Something went wrong on our side. The error has been logged.',
-      });
+      return sendError(request, reply, Errors.internal());
     }
     return sendError(request, reply, clientError(error), status);
   });
@@ -77,37 +74,23 @@ export function installErrorHandlers(server: FastifyInstance, paths: () => Known
     const known = paths().find((p) => p.pattern.test(path));
     if (known) {
       void reply.header('allow', known.methods.join(', '));
-      return sendError(
-        request,
-        reply,
-        {
-          code: ErrorCode.BAD_USER_INPUT,
-          message: `Method ${request.method} is not allowed on ${path}.`,
-        },
-        405,
-      );
+      return sendError(request, reply, Errors.methodNotAllowed(request.method, path), 405);
     }
-    return sendError(request, reply, { code: ErrorCode.NOT_FOUND, message: `No route ${path}.` });
+    return sendError(request, reply, Errors.noRoute(path));
   });
 }
 
 function clientError(error: FastifyError): PublicError {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return {
-        code: ErrorCode.BAD_USER_INPUT,
-        message: 'Unsupported Content-Type: send the body as application/json.',
-      };
+      return Errors.unsupportedContentType();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: ErrorCode.BAD_USER_INPUT, message: 'The request body is too large.' };
+      return Errors.bodyTooLarge();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return {
-        code: ErrorCode.BAD_USER_INPUT,
-        message: 'The body is empty but Content-Type says JSON: send a JSON object.',
-      };
+      return Errors.emptyJsonBody();
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { code: ErrorCode.BAD_USER_INPUT, message: 'The body is not valid JSON.' };
+      return Errors.invalidJson();
     default:
-      return { code: ErrorCode.BAD_USER_INPUT, message: 'The request is malformed.' };
+      return Errors.malformedRequest();
   }
 }

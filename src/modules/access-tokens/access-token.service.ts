@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import type { User } from '../../users/user.entity';
 import { AccessToken } from '../../auth/access-token.entity';
 import { generateToken, hashToken } from '../../auth/token';
@@ -24,7 +24,7 @@ export class AccessTokenService {
   /** Revokes one of the user's tokens; revoking twice is harmless. */
   async revoke(user: User, id: string): Promise<AccessToken> {
     const accessToken = await this.em.findOne(AccessToken, { id, user });
-    if (!accessToken) throw notFound('Access token');
+    if (!accessToken) throw new AppError(Errors.notFound('Access token'));
     if (!accessToken.revokedAt) {
       // Conditional update: a concurrent revocation keeps the first timestamp.
       await this.em.nativeUpdate(AccessToken, { id, revokedAt: null }, { revokedAt: new Date() });

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import { normaliseEmail } from '../../users/email';
 import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
@@ -28,7 +28,7 @@ export class AccountDeletionService {
   async delete(user: User, confirmEmail: string): Promise<string> {
     await this.limits.consume('accountDeletion', user.id);
     if (normaliseEmail(confirmEmail) !== user.email) {
-      throw badInput('confirmEmail', 'confirmEmail does not match the account email');
+      throw new AppError(Errors.confirmEmailMismatch());
     }
     const userId = user.id;
     await this.em.transactional(async (em) => {

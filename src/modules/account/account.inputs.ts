@@ -1,5 +1,6 @@
 import { IsEmail, IsOptional, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { ValidationMessages } from '../../common/errors';
 import { Limits, NotBlank } from '../../common/validation';
 import { IsPassword, PASSWORD_MAX_LENGTH } from '../../users/password-policy';
 
@@ -7,7 +8,7 @@ import { IsPassword, PASSWORD_MAX_LENGTH } from '../../users/password-policy';
 export class SignUpInput {
   @Field(() => String)
   @MaxLength(Limits.email)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsEmail({}, { message: ValidationMessages.email })
   email!: string;
 
   @Field(() => String, {

@@ -1,6 +1,6 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, badInput, conflict, ErrorCode, planLimitExceeded } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import type { Requester } from '../../auth/requester';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
@@ -23,9 +23,6 @@ export const PASSWORD_CHANGED = 'Password changed successfully';
 export const accountKey = (userId: string | undefined, email: string): string =>
   userId ?? `email:${email}`;
 
-const invalidCredentials = () =>
-  new AppError(ErrorCode.UNAUTHENTICATED, 'Email or password is incorrect.');
-
 export class AccountService {
   constructor(
     private readonly em: EntityManager,
@@ -46,7 +43,7 @@ export class AccountService {
       return { ...issued, user };
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw conflict('An account with this email already exists.', 'email');
+        throw new AppError(Errors.emailTaken());
       }
       throw error;
     }
@@ -69,9 +66,10 @@ export class AccountService {
     await this.limits.consume('passwordAttempts', accountKey(user?.id, email));
     if (!user) {
       await this.hasher.verifyNothing(input.password);
-      throw invalidCredentials();
+      throw new AppError(Errors.invalidCredentials());
     }
-    if (!(await this.hasher.verify(user.passwordHash, input.password))) throw invalidCredentials();
+    if (!(await this.hasher.verify(user.passwordHash, input.password)))
+      throw new AppError(Errors.invalidCredentials());
     await this.limits.reset('passwordAttempts', accountKey(user.id, email));
     await this.limits.refund('signInPerAddress', this.requester.ip);
     await this.rehashIfOutdated(user, input.password);
@@ -87,7 +85,7 @@ export class AccountService {
     await this.limits.consume('passwordAttempts', accountKey(user.id, user.email));
     await this.em.populate(user, ['passwordHash']);
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
-      throw badInput('currentPassword', 'Current password is incorrect.');
+      throw new AppError(Errors.wrongCurrentPassword());
     }
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
     user.passwordHash = await this.hasher.hash(input.newPassword);
@@ -107,9 +105,7 @@ export class AccountService {
       );
       const limit = PLAN_LIMITS[locked.plan].accessTokens;
       if ((await em.count(AccessToken, { user: locked, revokedAt: null })) >= limit) {
-        throw planLimitExceeded(
-          `The ${locked.plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
-        );
+        throw new AppError(Errors.accessTokenPlanLimit(locked.plan, limit));
       }
       const issued = this.tokens.create(locked, name, em);
       await em.flush();

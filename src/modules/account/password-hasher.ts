@@ -1,6 +1,6 @@
 import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'async-mutex';
 import scrypt from 'scrypt-kdf';
-import { serviceUnavailable } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 
 export interface ScryptParams {
   logN: number;
@@ -65,7 +65,7 @@ export class PasswordHasher {
     try {
       return await this.slots.runExclusive(work);
     } catch (error) {
-      if (error === E_TIMEOUT) throw serviceUnavailable(1);
+      if (error === E_TIMEOUT) throw new AppError(Errors.serviceUnavailable(1));
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Log } from '../../infra/logger';
 import type { User } from '../../users/user.entity';
@@ -106,10 +106,11 @@ export class ApiKeyService {
   /** Removes one of the user's keys; any other id is NOT_FOUND, alike. */
   async remove(user: User, id: string): Promise<ApiKeyView> {
     const key = await this.em.findOne(ApiKey, { id, user }, { populate: SECRET_COLUMNS });
-    if (!key) throw notFound('API key');
+    if (!key) throw new AppError(Errors.notFound('API key'));
     const view = presentApiKey(this.keyRing, this.logger, user.id, key);
     // A concurrent replacement may have swapped the row since it was read.
-    if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0) throw notFound('API key');
+    if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0)
+      throw new AppError(Errors.notFound('API key'));
     return view;
   }
 }

@@ -1,5 +1,6 @@
 import { IsOptional, Matches, MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ValidationMessages } from '../../common/errors';
 import { Limits, NotBlank } from '../../common/validation';
 import { PROVIDERS, type Provider as ProviderId } from './api-key.entity';
 import type { ApiKeyStatus as StatusId } from './api-key.service';
@@ -58,7 +59,7 @@ export class AddApiKeyInput {
   })
   @MinLength(KEY_LIMITS.min)
   @MaxLength(KEY_LIMITS.max)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'key must be printable ASCII without spaces' })
+  @Matches(/^[\x21-\x7e]+$/, { message: ValidationMessages.printableKey })
   key!: string;
 
   @Field(() => String, { nullable: true, description: 'A display name.' })

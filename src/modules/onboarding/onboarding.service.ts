@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isEmail } from 'class-validator';
-import { badInput } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { normaliseEmail } from '../../users/email';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
@@ -88,7 +88,7 @@ export class OnboardingService {
         onboarding.organization = organization;
       }
       if (invites.length > 0 && !organization) {
-        throw badInput('inviteEmails', 'inviteEmails needs an organization: send createOrg: true');
+        throw new AppError(Errors.invitesWithoutOrganization());
       }
       await em.flush();
 
@@ -103,10 +103,7 @@ export class OnboardingService {
     for (const raw of emails) {
       const email = normaliseEmail(raw);
       if (!isEmail(email)) {
-        throw badInput(
-          'inviteEmails',
-          `inviteEmails: "${raw.trim()}" is not a valid email address`,
-        );
+        throw new AppError(Errors.invalidInviteEmail(raw.trim()));
       }
       if (email !== user.email) distinct.add(email);
     }

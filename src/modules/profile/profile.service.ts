@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../common/errors';
+import { AppError, Errors } from '../../common/errors';
 import type { UpdateProfileInput } from './profile.inputs';
 import { canonicalTimeZone } from './timezone';
 import type { User } from '../../users/user.entity';
@@ -17,7 +17,7 @@ export class ProfileService {
   constructor(private readonly em: EntityManager) {}
 
   async update(user: User, input: UpdateProfileInput): Promise<User> {
-    if (input.name === null) throw badInput('name', 'name cannot be cleared');
+    if (input.name === null) throw new AppError(Errors.nameNotClearable());
     if (input.name !== undefined) user.name = input.name.trim();
     for (const field of OPTIONAL_TEXT) {
       const value = input[field];
@@ -33,10 +33,7 @@ export class ProfileService {
   async updateTimezone(user: User, timezone: string): Promise<User> {
     const canonical = canonicalTimeZone(timezone);
     if (!canonical) {
-      throw badInput(
-        'timezone',
-        'timezone must be an IANA time zone name such as America/New_York (not an abbreviation or offset)',
-      );
+      throw new AppError(Errors.notATimeZone());
     }
     user.timezone = canonical;
     await this.em.flush();
