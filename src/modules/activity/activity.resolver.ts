@@ -1,25 +1,12 @@
-import { Authorized, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import type { ActivityService } from './activity.service';
+import { ActivityPingType } from './activity.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
     activity: ActivityService;
   }
-}
-
-@ObjectType('ActivityPing')
-export class ActivityPingType {
-  @Field(() => Boolean, {
-    description: 'Whether this ping was recorded: at most one is, per 5 minutes.',
-  })
-  recorded!: boolean;
-
-  @Field(() => Date)
-  lastActiveAt!: Date;
-
-  @Field(() => Date, { description: 'When the next ping will be recorded.' })
-  nextRecordableAt!: Date;
 }
 
 @Resolver()

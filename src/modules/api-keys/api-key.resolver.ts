@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import type { ApiKeyService } from './api-key.service';
-import { AddApiKeyInput, ApiKeyType } from './api-key.types';
+import { AddApiKeyInput } from './api-key.inputs';
+import { ApiKeyType } from './api-key.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {

@@ -7,7 +7,8 @@ import { ApiKey, type Provider } from './api-key.entity';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
 import { maskKey } from './masking';
 
-export type ApiKeyStatus = 'active' | 'unreadable';
+export const API_KEY_STATUSES = ['active', 'unreadable'] as const;
+export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
 
 /** What the API shows of a provider key: masked, never the key. */
 export interface ApiKeyView {

@@ -3,7 +3,7 @@ import type { Context } from '../../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
 import { CompleteOnboardingInput } from './onboarding.inputs';
 import type { OnboardingService } from './onboarding.service';
-import { CompleteOnboardingPayload } from './onboarding.types';
+import { CompleteOnboardingPayloadType } from './onboarding.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
@@ -14,14 +14,14 @@ declare module '../../graphql/context' {
 @Resolver()
 export class OnboardingResolver {
   @Authorized()
-  @Mutation(() => CompleteOnboardingPayload, {
+  @Mutation(() => CompleteOnboardingPayloadType, {
     description:
       'Completes onboarding: fills the profile, stores the answers and, with createOrg, creates an organization with pending invitations. Repeating it updates the answers and never duplicates the organization or an invitation.',
   })
   async completeOnboarding(
     @Arg('input', () => CompleteOnboardingInput) input: CompleteOnboardingInput,
     @Ctx() ctx: Context,
-  ): Promise<CompleteOnboardingPayload> {
+  ): Promise<CompleteOnboardingPayloadType> {
     const { user } = await ctx.auth.require();
     const result = await ctx.services.onboarding.complete(user, input);
     return {

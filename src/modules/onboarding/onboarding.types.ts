@@ -2,8 +2,8 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
 import type { User } from '../../users/user.entity';
 
-@ObjectType()
-export class OnboardingPreferences {
+@ObjectType('OnboardingPreferences')
+export class OnboardingPreferencesType {
   @Field(() => String)
   company!: string;
 
@@ -28,12 +28,15 @@ export class OnboardingType {
   @Field(() => Date, { nullable: true, description: 'First completion; null before.' })
   completedAt!: Date | null;
 
-  @Field(() => OnboardingPreferences, { nullable: true, description: 'Null before completion.' })
-  preferences!: OnboardingPreferences | null;
+  @Field(() => OnboardingPreferencesType, {
+    nullable: true,
+    description: 'Null before completion.',
+  })
+  preferences!: OnboardingPreferencesType | null;
 }
 
-@ObjectType()
-export class CompleteOnboardingPayload {
+@ObjectType('CompleteOnboardingPayload')
+export class CompleteOnboardingPayloadType {
   @Field(() => OnboardingType)
   onboarding!: OnboardingType;
 
@@ -50,8 +53,8 @@ export class CompleteOnboardingPayload {
   user!: User;
 }
 
-@ObjectType()
-export class OnboardingStep {
+@ObjectType('OnboardingStep')
+export class OnboardingStepType {
   @Field(() => String, {
     description: 'profile, timezone, onboarding, api_key or invite_teammate.',
   })
@@ -68,8 +71,8 @@ export class OnboardingStep {
   description: 'A 5-step checklist, each step derived from the account data.',
 })
 export class OnboardingProgressType {
-  @Field(() => [OnboardingStep])
-  steps!: OnboardingStep[];
+  @Field(() => [OnboardingStepType])
+  steps!: OnboardingStepType[];
 
   @Field(() => Int)
   completedCount!: number;
@@ -80,9 +83,9 @@ export class OnboardingProgressType {
   @Field(() => Int, { description: '0-100, rounded.' })
   percentComplete!: number;
 
-  @Field(() => OnboardingStep, {
+  @Field(() => OnboardingStepType, {
     nullable: true,
     description: 'First step not done; null when all are.',
   })
-  nextStep!: OnboardingStep | null;
+  nextStep!: OnboardingStepType | null;
 }

@@ -1,21 +1,17 @@
 import { EmailAddressResolver } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { graphqlEnum } from '../../graphql/enums';
 import {
   INVITATION_STATUSES,
   ROLES,
-  type InvitationStatus as StatusId,
+  type InvitationStatus,
   type Organization,
   type Role,
 } from './organization.entity';
 
-const enumOf = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+export const MembershipRoleEnum = graphqlEnum('MembershipRole', ROLES);
 
-export const MembershipRole = enumOf(ROLES);
-registerEnumType(MembershipRole, { name: 'MembershipRole' });
-
-export const InvitationStatus = enumOf(INVITATION_STATUSES);
-registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
+export const InvitationStatusEnum = graphqlEnum('InvitationStatus', INVITATION_STATUSES);
 
 @ObjectType('Invitation')
 export class InvitationType {
@@ -25,8 +21,8 @@ export class InvitationType {
   @Field(() => EmailAddressResolver)
   email!: string;
 
-  @Field(() => InvitationStatus)
-  status!: StatusId;
+  @Field(() => InvitationStatusEnum)
+  status!: InvitationStatus;
 
   @Field(() => Date)
   createdAt!: Date;
@@ -44,7 +40,7 @@ export class OrganizationType {
   @Field(() => Date)
   createdAt: Date;
 
-  @Field(() => MembershipRole, { description: "The viewer's role in it." })
+  @Field(() => MembershipRoleEnum, { description: "The viewer's role in it." })
   viewerRole: Role;
 
   /** Not a GraphQL field: the member count, when it was read with the rest. */
@@ -67,7 +63,7 @@ export class MembershipType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => MembershipRole)
+  @Field(() => MembershipRoleEnum)
   role!: Role;
 
   @Field(() => Date)
@@ -107,7 +103,7 @@ export class OrganizationMemberType {
   @Field(() => EmailAddressResolver)
   email!: string;
 
-  @Field(() => MembershipRole)
+  @Field(() => MembershipRoleEnum)
   role!: Role;
 
   @Field(() => Date)

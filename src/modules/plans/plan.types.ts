@@ -1,11 +1,17 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { Plan } from '../profile/profile.types';
-import type { Plan as PlanId } from '../../users/user.entity';
+import { graphqlEnum } from '../../graphql/enums';
+import { PLANS, type Plan } from '../../users/user.entity';
+
+export const PlanEnum = graphqlEnum(
+  'Plan',
+  PLANS,
+  'Subscription plan. It changes through billing, never through this API.',
+);
 
 @ObjectType('PlanLimits', { description: "The limits of the viewer's plan, and current usage." })
 export class PlanLimitsType {
-  @Field(() => Plan)
-  plan!: PlanId;
+  @Field(() => PlanEnum)
+  plan!: Plan;
 
   @Field(() => Int)
   brands!: number;

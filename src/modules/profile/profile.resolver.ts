@@ -5,7 +5,7 @@ import type { UserSnapshot } from '../../users/user-snapshot';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { UpdateProfileInput } from './profile.inputs';
 import type { ProfileService } from './profile.service';
-import { Profile } from './profile.types';
+import { ProfileType } from './profile.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
@@ -16,30 +16,30 @@ declare module '../../graphql/context' {
 @Resolver()
 export class ProfileResolver {
   @Authorized()
-  @Mutation(() => Profile, { description: 'Partial update of the viewer profile.' })
+  @Mutation(() => ProfileType, { description: 'Partial update of the viewer profile.' })
   async updateProfile(
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
     @Ctx() ctx: Context,
-  ): Promise<Profile> {
+  ): Promise<ProfileType> {
     const { user } = await ctx.auth.require();
     return ctx.services.profiles.update(user, input);
   }
 
   @Authorized()
-  @Mutation(() => Profile, {
+  @Mutation(() => ProfileType, {
     description:
       'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',
   })
   async updateTimezone(
     @Arg('timezone', () => String) timezone: string,
     @Ctx() ctx: Context,
-  ): Promise<Profile> {
+  ): Promise<ProfileType> {
     const { user } = await ctx.auth.require();
     return ctx.services.profiles.updateTimezone(user, timezone);
   }
 }
 
-@Resolver(() => Profile)
+@Resolver(() => ProfileType)
 export class ProfileFieldsResolver {
   @FieldResolver(() => TimeZoneScalar)
   timezone(@Root() profile: UserSnapshot): string {

@@ -1,18 +1,11 @@
 import { EmailAddressResolver, URLResolver } from 'graphql-scalars';
 import { TimeZoneScalar } from '../../graphql/scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PLANS, type Plan as PlanId } from '../../users/user.entity';
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { Plan } from '../../users/user.entity';
+import { PlanEnum } from '../plans/plan.types';
 
-export const Plan = Object.fromEntries(PLANS.map((plan) => [plan, plan])) as {
-  [P in PlanId]: P;
-};
-registerEnumType(Plan, {
-  name: 'Plan',
-  description: 'Subscription plan. It changes through billing, never through this API.',
-});
-
-@ObjectType({ description: "The viewer's profile and preferences." })
-export class Profile {
+@ObjectType('Profile', { description: "The viewer's profile and preferences." })
+export class ProfileType {
   @Field(() => ID)
   id!: string;
 
@@ -44,8 +37,8 @@ export class Profile {
   @Field(() => Boolean)
   emailVerified!: boolean;
 
-  @Field(() => Plan)
-  plan!: PlanId;
+  @Field(() => PlanEnum)
+  plan!: Plan;
 
   @Field(() => Date)
   createdAt!: Date;

@@ -15,7 +15,7 @@ import { AuthPayloadType, ChangePasswordPayloadType } from '../account/account.t
 import { ApiKeyType } from '../api-keys/api-key.types';
 import { statusOf } from '../onboarding/onboarding.service';
 import {
-  CompleteOnboardingPayload,
+  CompleteOnboardingPayloadType,
   OnboardingProgressType,
   OnboardingType,
 } from '../onboarding/onboarding.types';
@@ -23,9 +23,9 @@ import { progressOf } from '../onboarding/progress';
 import { membershipOf, MembershipType } from '../organizations/organization.types';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
-import { Profile } from '../profile/profile.types';
+import { ProfileType } from '../profile/profile.types';
 import type { ViewerReads } from './viewer-reads';
-import { Viewer } from './viewer.type';
+import { ViewerType } from './viewer.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
@@ -41,44 +41,44 @@ declare module '../../graphql/context' {
  * all its fields, so that one answer shows one moment. The features own the
  * writes and the types; this module only reads.
  */
-@Resolver(() => Viewer)
+@Resolver(() => ViewerType)
 export class ViewerResolver {
   @Authorized()
-  @Query(() => Viewer, {
+  @Query(() => ViewerType, {
     nullable: true,
     description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
   })
-  async viewer(@Ctx() ctx: Context): Promise<Viewer> {
-    return new Viewer(await ctx.auth.require());
+  async viewer(@Ctx() ctx: Context): Promise<ViewerType> {
+    return new ViewerType(await ctx.auth.require());
   }
 
-  @FieldResolver(() => Profile)
-  profile(@Root() viewer: Viewer): UserSnapshot {
+  @FieldResolver(() => ProfileType)
+  profile(@Root() viewer: ViewerType): UserSnapshot {
     return viewer.profile;
   }
 
   @FieldResolver(() => [AccessTokenType], {
     description: "The viewer's active access tokens (metadata only), oldest first.",
   })
-  async accessTokens(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<AccessTokenType[]> {
+  async accessTokens(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<AccessTokenType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
   }
 
   @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
-  async apiKeys(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
+  async apiKeys(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
     const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
     return ctx.services.apiKeys.present(viewer.id, apiKeys);
   }
 
   @FieldResolver(() => OnboardingType)
-  async onboarding(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<OnboardingType> {
+  async onboarding(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<OnboardingType> {
     return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
   }
 
   /** The profile's two steps from the snapshot `profile` shows, the rest from the owned rows. */
   @FieldResolver(() => OnboardingProgressType)
   async onboardingProgress(
-    @Root() viewer: Viewer,
+    @Root() viewer: ViewerType,
     @Ctx() ctx: Context,
   ): Promise<OnboardingProgressType> {
     const owned = await viewer.owned(ctx.services.viewerReads);
@@ -94,7 +94,7 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => PlanLimitsType)
-  async planLimits(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<PlanLimitsType> {
+  async planLimits(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<PlanLimitsType> {
     // The plan of the profile this answer shows; the count of the tokens it lists.
     const { plan } = viewer.profile;
     const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
@@ -104,7 +104,7 @@ export class ViewerResolver {
   @FieldResolver(() => [MembershipType], {
     description: "The viewer's memberships, oldest first, each with its role and organization.",
   })
-  async organizations(@Root() viewer: Viewer, @Ctx() ctx: Context): Promise<MembershipType[]> {
+  async organizations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<MembershipType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
   }
 }
@@ -116,9 +116,9 @@ export class ViewerResolver {
 function payloadViewerResolver<T extends { user: User }>(payload: ClassType<T>) {
   @Resolver(() => payload)
   class PayloadViewerResolver {
-    @FieldResolver(() => Viewer)
-    viewer(@Root() root: T): Viewer {
-      return Viewer.of(root.user);
+    @FieldResolver(() => ViewerType)
+    viewer(@Root() root: T): ViewerType {
+      return ViewerType.of(root.user);
     }
   }
   return PayloadViewerResolver;
@@ -127,5 +127,5 @@ function payloadViewerResolver<T extends { user: User }>(payload: ClassType<T>) 
 export const payloadViewerResolvers = [
   payloadViewerResolver(AuthPayloadType),
   payloadViewerResolver(ChangePasswordPayloadType),
-  payloadViewerResolver(CompleteOnboardingPayload),
+  payloadViewerResolver(CompleteOnboardingPayloadType),
 ] as const;

@@ -10,8 +10,8 @@ interface ViewerSource {
 }
 
 /** The authenticated user: the root of everything the API exposes. */
-@ObjectType({ description: 'The authenticated user, root of the account graph.' })
-export class Viewer {
+@ObjectType('Viewer', { description: 'The authenticated user, root of the account graph.' })
+export class ViewerType {
   @Field(() => ID)
   id: string;
 
@@ -22,8 +22,8 @@ export class Viewer {
   }
 
   /** The viewer of a user entity this request loaded or wrote. */
-  static of(user: User): Viewer {
-    return new Viewer({ user, profile: user });
+  static of(user: User): ViewerType {
+    return new ViewerType({ user, profile: user });
   }
 
   /** Not a GraphQL field: the user's own columns, all the profile shows. */
