@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { randomBase62 } from '../common/ids';
+import { BASE62, randomBase62 } from '../common/ids';
 
 /**
  * Access tokens look like `acct_live_<40 random base62><6 base62 checksum>`:
@@ -13,13 +13,12 @@ const CHECKSUM_LENGTH = 6;
 const TOKEN_PATTERN = new RegExp(
   `^${TOKEN_PREFIX}[0-9A-Za-z]{${RANDOM_LENGTH}}[0-9A-Za-z]{${CHECKSUM_LENGTH}}$`,
 );
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 function checksum(random: string): string {
   let value = crc32(random);
   let out = '';
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
-    out = ALPHABET[value % 62] + out;
+    out = BASE62[value % 62] + out;
     value = Math.floor(value / 62);
   }
   return out;

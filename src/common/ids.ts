@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** The 62 characters of ids and tokens: digits, then upper and lower case letters. */
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 // 248 = 62 * 4: bytes at or above it are discarded so every character is equally likely.
 const UNBIASED_LIMIT = 248;
 
@@ -9,7 +10,7 @@ export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
     for (const byte of randomBytes(length + 8)) {
-      if (byte < UNBIASED_LIMIT) out += ALPHABET[byte % 62];
+      if (byte < UNBIASED_LIMIT) out += BASE62[byte % 62];
       if (out.length === length) break;
     }
   }
@@ -21,8 +22,4 @@ export type IdPrefix = 'user' | 'tok' | 'key' | 'org' | 'inv' | 'mem' | 'act';
 /** Public ids are opaque and prefixed by kind: `user_4Xk…` (22 chars ≈ 131 bits). */
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBase62(22)}`;
-}
-
-export function hasPrefix(id: string, prefix: IdPrefix): boolean {
-  return id.startsWith(`${prefix}_`) && /^[0-9A-Za-z]{22}$/.test(id.slice(prefix.length + 1));
 }
