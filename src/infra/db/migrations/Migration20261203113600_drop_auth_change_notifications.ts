@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { Migration20261122195239_notify_auth_changes } from './Migration20261122195239_notify_auth_changes';
 
 /**
  * The token cache is gone (it lost to the batched lookup in paired runs), and
@@ -14,18 +15,9 @@ export class Migration20261203113600_drop_auth_change_notifications extends Migr
     this.addSql(`drop function if exists notify_auth_changed();`);
   }
 
+  /** Puts back exactly what the migration that made them created. */
   override async down(): Promise<void> {
-    this.addSql(`create function notify_auth_changed() returns trigger language plpgsql as $$
-      begin
-        -- The trigger's argument names the column that holds the user id.
-        perform pg_notify('account_auth_changed', to_jsonb(old) ->> tg_argv[0]);
-        return null;
-      end $$;`);
-    this.addSql(`create trigger users_notify_auth_changed after update or delete on "users"
-      for each row execute function notify_auth_changed('id');`);
-    this.addSql(`create trigger access_tokens_notify_auth_changed
-      after update of "revoked_at", "user_id", "token_hash" or delete on "access_tokens"
-      for each row execute function notify_auth_changed('user_id');`);
+    await Migration20261122195239_notify_auth_changes.prototype.up.call(this);
   }
 
 }
