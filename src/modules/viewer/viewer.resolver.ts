@@ -49,7 +49,7 @@ export class ViewerResolver {
     description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
   })
   async viewer(@Ctx() ctx: Context): Promise<ViewerType> {
-    return new ViewerType(await ctx.auth.require());
+    return new ViewerType((await ctx.auth.require()).profile);
   }
 
   @FieldResolver(() => ProfileType)
@@ -118,7 +118,7 @@ function payloadViewerResolver<T extends { user: User }>(payload: ClassType<T>) 
   class PayloadViewerResolver {
     @FieldResolver(() => ViewerType)
     viewer(@Root() root: T): ViewerType {
-      return ViewerType.of(root.user);
+      return new ViewerType(root.user);
     }
   }
   return PayloadViewerResolver;

@@ -1,13 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { UserSnapshot } from '../../users/user-snapshot';
-import type { User } from '../../users/user.entity';
 import type { Owned, ViewerReads } from './viewer-reads';
-
-/** Where a viewer's data comes from: a request's session, or a user just written. */
-interface ViewerSource {
-  readonly user: User;
-  readonly profile: UserSnapshot;
-}
 
 /** The authenticated user: the root of everything the API exposes. */
 @ObjectType('Viewer', { description: 'The authenticated user, root of the account graph.' })
@@ -17,18 +10,12 @@ export class ViewerType {
 
   private ownedRows: Promise<Owned> | undefined;
 
-  constructor(private readonly source: ViewerSource) {
-    this.id = source.profile.id;
-  }
-
-  /** The viewer of a user entity this request loaded or wrote. */
-  static of(user: User): ViewerType {
-    return new ViewerType({ user, profile: user });
-  }
-
-  /** Not a GraphQL field: the user's own columns, all the profile shows. */
-  get profile(): UserSnapshot {
-    return this.source.profile;
+  /**
+   * `profile`: the user's own columns, all the profile shows: the session's
+   * snapshot, or a user entity a mutation has just written.
+   */
+  constructor(readonly profile: UserSnapshot) {
+    this.id = profile.id;
   }
 
   /**
@@ -39,10 +26,5 @@ export class ViewerType {
    */
   owned(reads: ViewerReads): Promise<Owned> {
     return (this.ownedRows ??= reads.read(this.id));
-  }
-
-  /** Not a GraphQL field: the managed entity, for relations and writes. */
-  get user(): User {
-    return this.source.user;
   }
 }
