@@ -35,6 +35,7 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
+  activity: ActivityService;
 }
 
 export async function createDependencies(
@@ -54,12 +55,13 @@ export async function createDependencies(
     rateLimits: new RateLimits(rateLimitStore(orm), config.rateLimits),
     statements,
     tokenUsage,
-    authenticator: new Authenticator(orm, statements, tokenUsage),
+    authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
+    activity: new ActivityService(statements),
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads'>;
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'activity'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -117,8 +119,9 @@ export class Services implements RequestServices {
     return this.once('organizations', () => new OrganizationService(this.em));
   }
 
+  /** Activity pings (shared by the process: its statements are built once). */
   get activity(): ActivityService {
-    return this.once('activity', () => new ActivityService(this.deps.statements));
+    return this.deps.activity;
   }
 
   get exports(): ExportService {

@@ -158,7 +158,7 @@ describe('lookups of concurrent requests', () => {
     const revoked = await signUp(a);
     await a.sql('update access_tokens set revoked_at = now() where id = ?', [revoked.tokenId]);
     const { statements, calls } = recordingStatements(a);
-    const authenticator = new Authenticator(a.app.deps.orm, statements, a.app.deps.tokenUsage);
+    const authenticator = new Authenticator(statements, a.app.deps.tokenUsage);
     const tokens = [
       ...users.map((user) => user.token),
       revoked.token,

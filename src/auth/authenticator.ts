@@ -1,10 +1,11 @@
 import type DataLoader from 'dataloader';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { batchAcrossRequests } from '../infra/db/batch';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../infra/db/clock';
-import { EntityColumns, type PreparedStatements } from '../infra/db/sql';
+import type { EntityColumns, PreparedStatements } from '../infra/db/sql';
 import type { UserSnapshot } from '../users/user-snapshot';
 import { User } from '../users/user.entity';
+import { AccessToken } from './access-token.entity';
 import { Session } from './session';
 import { hashToken, isWellFormedToken } from './token';
 import type { TokenUsage } from './token-usage';
@@ -36,19 +37,21 @@ export class Authenticator {
   private readonly lookups: DataLoader<Lookup, Found | null>;
 
   constructor(
-    orm: MikroORM,
     private readonly statements: PreparedStatements,
     private readonly usage: TokenUsage,
   ) {
-    this.users = new EntityColumns(orm, User);
+    this.users = statements.columns(User);
+    const t = statements.columns(AccessToken);
+    const u = this.users;
+    const lastUsed = `t.${t.column('lastUsedAt')}`;
     this.statement = {
       name: 'account_authenticate_v3',
-      text: `select t.token_hash, t.id as token_id,
-                    (t.last_used_at is null or t.last_used_at < now() - interval '1 minute') as touch,
+      text: `select t.${t.column('tokenHash')} as token_hash, t.${t.column('id')} as token_id,
+                    (${lastUsed} is null or ${lastUsed} < now() - interval '1 minute') as touch,
                     ${DATABASE_NOW_MS} as read_ms,
-                    ${this.users.eager('u').join(', ')}
-             from access_tokens t join ${this.users.table} u on u.id = t.user_id
-             where t.token_hash = any($1::text[]) and t.revoked_at is null`,
+                    ${u.eager('u').join(', ')}
+             from ${t.table} t join ${u.table} u on u.${u.column('id')} = t.${t.column('user')}
+             where t.${t.column('tokenHash')} = any($1::text[]) and t.${t.column('revokedAt')} is null`,
     };
     this.lookups = batchAcrossRequests((batch) => this.lookupMany(batch));
   }

@@ -1,13 +1,6 @@
-import type { Log } from '../infra/logger';
 import type { PreparedStatements } from '../infra/db/sql';
-
-/** Conditional, so that instances flushing the same token write it once a minute. */
-const TOUCH = {
-  name: 'account_touch_tokens_v1',
-  text: `update access_tokens set last_used_at = now()
-         where id = any($1::text[])
-           and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-};
+import type { Log } from '../infra/logger';
+import { AccessToken } from './access-token.entity';
 
 /**
  * `lastUsedAt` without a write on the request's path: tokens due a refresh
@@ -18,12 +11,22 @@ const TOUCH = {
 export class TokenUsage {
   private pending = new Set<string>();
   private readonly timer: NodeJS.Timeout;
+  /** Conditional, so that instances flushing the same token write it once a minute. */
+  private readonly touch: { name: string; text: string };
 
   constructor(
     private readonly statements: PreparedStatements,
     private readonly log: Log,
     intervalMs = 5_000,
   ) {
+    const t = statements.columns(AccessToken);
+    const lastUsed = t.column('lastUsedAt');
+    this.touch = {
+      name: 'account_touch_tokens_v1',
+      text: `update ${t.table} set ${lastUsed} = now()
+             where ${t.column('id')} = any($1::text[])
+               and (${lastUsed} is null or ${lastUsed} < now() - interval '1 minute')`,
+    };
     this.timer = setInterval(() => void this.flush(), intervalMs);
     this.timer.unref();
   }
@@ -38,7 +41,7 @@ export class TokenUsage {
     const ids = [...this.pending];
     this.pending = new Set();
     try {
-      await this.statements.query(TOUCH.name, TOUCH.text, [ids]);
+      await this.statements.query(this.touch.name, this.touch.text, [ids]);
     } catch (error) {
       // Only bookkeeping is lost; the next use records the tokens again.
       this.log.warn(

@@ -18,10 +18,11 @@ export function recordingStatements(
   const calls: StatementCall[] = [];
   const real = server.app.deps.statements;
   const statements = {
+    columns: real.columns.bind(real),
     query: (name: string, text: string, values: unknown[]) => {
       calls.push({ name, values });
       return options.fail ? Promise.reject(new Error('refused')) : real.query(name, text, values);
     },
-  } as PreparedStatements;
+  } as unknown as PreparedStatements;
   return { statements, calls };
 }

@@ -9,6 +9,7 @@ import {
   ReferenceKind,
   type EntityClass,
   type EntityData,
+  type EntityKey,
   type EntityMetadata,
   type MikroORM,
 } from '@mikro-orm/postgresql';
@@ -35,6 +36,11 @@ export class PreparedStatements {
 
   constructor(private readonly orm: MikroORM) {
     this.client = orm.em.getConnection().getKnex().client as KnexClient;
+  }
+
+  /** The table and columns of `entity`, for writing a statement. */
+  columns<T extends object>(entity: EntityClass<T>): EntityColumns<T> {
+    return new EntityColumns(this.orm, entity);
   }
 
   /**
@@ -113,11 +119,12 @@ export function quoteIdentifier(name: string): string {
 }
 
 /**
- * What a hand-written statement needs to read an entity the way MikroORM
- * does: its table, the columns MikroORM loads eagerly (not lazy ones such as
- * a password hash), and the mapping of such a row to the entity's properties.
+ * An entity's table and columns as MikroORM's metadata names them, for the
+ * hand-written statements: they name nothing by hand, so a renamed column or
+ * table reaches them through the entity. Identifiers come quoted.
  */
 export class EntityColumns<T extends object> {
+  /** The quoted table name. */
   readonly table: string;
   private readonly meta: EntityMetadata<T>;
 
@@ -126,18 +133,65 @@ export class EntityColumns<T extends object> {
     entity: EntityClass<T>,
   ) {
     this.meta = orm.getMetadata().get<T>(entity.name);
-    this.table = this.meta.tableName;
+    this.table = quoteIdentifier(this.meta.tableName);
   }
 
-  /** The eagerly loaded columns, each prefixed with `alias.`. */
+  /** The quoted column of a property (a relation's: its foreign key). */
+  column(property: EntityKey<T>): string {
+    const field = this.meta.properties[property].fieldNames[0];
+    if (field === undefined) throw new Error(`${this.meta.className}.${property} has no column`);
+    return quoteIdentifier(field);
+  }
+
+  /** The columns MikroORM loads eagerly (not lazy ones such as a password hash), each as `alias.column`. */
   eager(alias: string): string[] {
     return this.meta.props
       .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
-      .flatMap((prop) => prop.fieldNames.map((field) => `${alias}.${field}`));
+      .flatMap((prop) => prop.fieldNames.map((field) => `${alias}.${quoteIdentifier(field)}`));
   }
 
   /** A row of `eager` columns as the entity's properties, as MikroORM maps them. */
   map(row: Record<string, unknown>): T {
     return this.orm.em.getDriver().mapResult(row as EntityData<T>, this.meta) as T;
+  }
+
+  /**
+   * `'property', alias.column` pairs of `properties`, for `json_build_object`:
+   * rows of several tables as JSON, aggregated in one statement. Bytes travel
+   * as base64 (JSON has no bytes); `fromJson` reads them back.
+   */
+  jsonPairs(alias: string, properties: readonly EntityKey<T>[]): string {
+    return properties
+      .map((property) => {
+        const column = `${alias}.${this.column(property)}`;
+        const value = this.isBytes(property) ? `encode(${column}, 'base64')` : column;
+        return `'${property}', ${value}`;
+      })
+      .join(', ');
+  }
+
+  /** An object `jsonPairs` built, with timestamps and bytes back in their own types. */
+  fromJson<K extends EntityKey<T>>(
+    value: Record<string, unknown>,
+    properties: readonly K[],
+  ): Pick<T, K> {
+    const out: Record<string, unknown> = {};
+    for (const property of properties) {
+      const raw = value[property];
+      const type = this.meta.properties[property].runtimeType;
+      out[property] =
+        raw === null || typeof raw !== 'string'
+          ? raw
+          : type === 'Date'
+            ? new Date(raw)
+            : this.isBytes(property)
+              ? Buffer.from(raw, 'base64')
+              : raw;
+    }
+    return out as Pick<T, K>;
+  }
+
+  private isBytes(property: EntityKey<T>): boolean {
+    return this.meta.properties[property].runtimeType === 'Buffer';
   }
 }

@@ -1,6 +1,8 @@
 import { newId } from '../../common/ids';
 import type { DatabaseInstant } from '../../infra/db/clock';
 import type { PreparedStatements } from '../../infra/db/sql';
+import { User } from '../../users/user.entity';
+import { ActivityEvent } from './activity-event.entity';
 
 /** At most one recorded activity per user in this window. */
 export const ACTIVITY_WINDOW_MS = 5 * 60 * 1000;
@@ -12,29 +14,36 @@ export interface ActivityPing {
   nextRecordableAt: Date;
 }
 
-/** $1 user id, $2 window in seconds, $3 the new event's id. */
-const RECORD = {
-  name: 'account_record_activity_v1',
-  text: `with bumped as (
-           update users set last_active_at = now()
-           where id = $1 and (last_active_at is null
-                              or last_active_at <= now() - make_interval(secs => $2))
-           returning last_active_at
-         )
-         insert into activity_events (id, user_id, recorded_at)
-         select $3, $1, last_active_at from bumped
-         returning (extract(epoch from recorded_at) * 1000)::float8 as recorded_ms`,
-};
-
-/**
- * A statement of its own (not part of the one above): if a concurrent ping
- * held the row, this one sees what that ping committed.
- */
-const LAST_ACTIVE = {
-  name: 'account_last_active_v1',
-  text: `select (extract(epoch from last_active_at) * 1000)::float8 as last_active_ms
-         from users where id = $1`,
-};
+/** The two statements a ping may need, named by the entities' metadata. */
+function statementsOf(sql: PreparedStatements) {
+  const u = sql.columns(User);
+  const e = sql.columns(ActivityEvent);
+  const lastActive = u.column('lastActiveAt');
+  return {
+    /** $1 user id, $2 window in seconds, $3 the new event's id. */
+    record: {
+      name: 'account_record_activity_v1',
+      text: `with bumped as (
+               update ${u.table} set ${lastActive} = now()
+               where ${u.column('id')} = $1 and (${lastActive} is null
+                                  or ${lastActive} <= now() - make_interval(secs => $2))
+               returning ${lastActive} as at
+             )
+             insert into ${e.table} (${e.column('id')}, ${e.column('user')}, ${e.column('recordedAt')})
+             select $3, $1, at from bumped
+             returning (extract(epoch from ${e.column('recordedAt')}) * 1000)::float8 as recorded_ms`,
+    },
+    /**
+     * A statement of its own (not part of the one above): if a concurrent
+     * ping held the row, this one sees what that ping committed.
+     */
+    lastActive: {
+      name: 'account_last_active_v1',
+      text: `select (extract(epoch from ${lastActive}) * 1000)::float8 as last_active_ms
+             from ${u.table} where ${u.column('id')} = $1`,
+    },
+  };
+}
 
 /** What the request already knows of the user: its session's snapshot. */
 export interface KnownActivity {
@@ -46,7 +55,11 @@ export interface KnownActivity {
 
 /** Pings are frequent: both statements are named prepared statements. */
 export class ActivityService {
-  constructor(private readonly statements: PreparedStatements) {}
+  private readonly sql: ReturnType<typeof statementsOf>;
+
+  constructor(private readonly statements: PreparedStatements) {
+    this.sql = statementsOf(statements);
+  }
 
   /**
    * One statement decides and writes: the conditional UPDATE takes the user's
@@ -73,9 +86,10 @@ export class ActivityService {
   }
 
   private async recordNow(userId: string): Promise<ActivityPing> {
+    const { record, lastActive } = this.sql;
     const [bumped] = await this.statements.query<{ recorded_ms: number }>(
-      RECORD.name,
-      RECORD.text,
+      record.name,
+      record.text,
       [userId, ACTIVITY_WINDOW_MS / 1000, newId('act')],
     );
     let lastActiveAt: Date;
@@ -83,8 +97,8 @@ export class ActivityService {
       lastActiveAt = new Date(bumped.recorded_ms);
     } else {
       const [row] = await this.statements.query<{ last_active_ms: number | null }>(
-        LAST_ACTIVE.name,
-        LAST_ACTIVE.text,
+        lastActive.name,
+        lastActive.text,
         [userId],
       );
       lastActiveAt = new Date(row?.last_active_ms ?? Date.now());

@@ -1,46 +1,47 @@
 import type DataLoader from 'dataloader';
+import { AccessToken } from '../../auth/access-token.entity';
 import { batchAcrossRequests } from '../../infra/db/batch';
-import type { PreparedStatements } from '../../infra/db/sql';
-import type { Provider } from '../api-keys/api-key.entity';
-import type { Role } from '../organizations/organization.entity';
+import type { EntityColumns, PreparedStatements } from '../../infra/db/sql';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { Onboarding } from '../onboarding/onboarding.entity';
+import { Invitation, Membership, Organization } from '../organizations/organization.entity';
+
+/** What each part shows, by property; the statement below reads these and no more. */
+const TOKEN = ['id', 'name', 'createdAt', 'lastUsedAt'] as const;
+const KEY = [
+  'id',
+  'provider',
+  'name',
+  'keyVersion',
+  'iv',
+  'ciphertext',
+  'authTag',
+  'createdAt',
+  'updatedAt',
+] as const;
+const ONBOARDING = [
+  'company',
+  'useCase',
+  'teamSize',
+  'prdStyle',
+  'interests',
+  'completedAt',
+] as const;
+const MEMBERSHIP = ['id', 'role', 'createdAt'] as const;
+const ORGANIZATION = ['id', 'name', 'createdAt'] as const;
 
 /** An active access token: metadata only, never its hash. */
-export interface OwnedAccessToken {
-  id: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
+export type OwnedAccessToken = Pick<AccessToken, (typeof TOKEN)[number]>;
 
 /** A provider key as stored: sealed, to be masked before anyone sees it. */
-export interface OwnedApiKey {
-  id: string;
-  provider: Provider;
-  name: string | null;
-  keyVersion: string;
-  iv: Buffer;
-  ciphertext: Buffer;
-  authTag: Buffer;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type OwnedApiKey = Pick<ApiKey, (typeof KEY)[number]>;
 
 /** The onboarding answers, once given. */
-export interface OwnedOnboarding {
-  company: string;
-  useCase: string;
-  teamSize: string;
-  prdStyle: string;
-  interests: string[];
-  completedAt: Date;
-}
+export type OwnedOnboarding = Pick<Onboarding, (typeof ONBOARDING)[number]>;
 
-export interface OwnedMembership {
-  id: string;
-  role: Role;
-  createdAt: Date;
-  organization: { id: string; name: string; createdAt: Date; memberCount: number };
-}
+export type OwnedMembership = Pick<Membership, (typeof MEMBERSHIP)[number]> & {
+  organization: Pick<Organization, (typeof ORGANIZATION)[number]> & { memberCount: number };
+};
 
 /** Everything the viewer owns that its fields show, as of one moment. */
 export interface Owned {
@@ -55,60 +56,26 @@ export interface Owned {
   hasInvited: boolean;
 }
 
-/*
- * One statement, one snapshot, for any number of users: per user, each part
- * is a subquery on the index that serves it, aggregated to JSON. Timestamps
- * travel as ISO 8601 text and bytes as base64; `parse` below turns them back.
- */
-const STATEMENT = 'viewer_owned_v2';
-const SQL = `
-select
-  v.user_id,
-  (select coalesce(json_agg(json_build_object(
-            'id', t.id, 'name', t.name, 'createdAt', t.created_at, 'lastUsedAt', t.last_used_at)
-          order by t.created_at, t.id), '[]')
-     from access_tokens t where t.user_id = v.user_id and t.revoked_at is null) as access_tokens,
-  (select coalesce(json_agg(json_build_object(
-            'id', k.id, 'provider', k.provider, 'name', k.name, 'keyVersion', k.key_version,
-            'iv', encode(k.iv, 'base64'), 'ciphertext', encode(k.ciphertext, 'base64'),
-            'authTag', encode(k.auth_tag, 'base64'),
-            'createdAt', k.created_at, 'updatedAt', k.updated_at)
-          order by k.provider), '[]')
-     from api_keys k where k.user_id = v.user_id) as api_keys,
-  (select json_build_object(
-            'company', o.company, 'useCase', o.use_case, 'teamSize', o.team_size,
-            'prdStyle', o.prd_style, 'interests', o.interests, 'completedAt', o.completed_at)
-     from onboardings o where o.user_id = v.user_id) as onboarding,
-  (select coalesce(json_agg(json_build_object(
-            'id', m.id, 'role', m.role, 'createdAt', m.created_at,
-            'organization', json_build_object(
-              'id', g.id, 'name', g.name, 'createdAt', g.created_at,
-              'memberCount', (select count(*) from memberships c where c.organization_id = g.id)))
-          order by m.created_at, m.id), '[]')
-     from memberships m join organizations g on g.id = m.organization_id
-    where m.user_id = v.user_id) as memberships,
-  exists (select 1 from invitations i where i.invited_by_id = v.user_id) as has_invited
-from unnest($1::text[]) as v(user_id)`;
+type JsonObject = Record<string, unknown>;
 
 interface OwnedRow {
   user_id: string;
-  access_tokens: Json<OwnedAccessToken>[];
-  api_keys: Json<OwnedApiKey>[];
-  onboarding: Json<OwnedOnboarding> | null;
-  memberships: (Json<Omit<OwnedMembership, 'organization'>> & {
-    organization: Json<OwnedMembership['organization']>;
-  })[];
+  access_tokens: JsonObject[];
+  api_keys: JsonObject[];
+  onboarding: JsonObject | null;
+  memberships: (JsonObject & { organization: JsonObject & { memberCount: number } })[];
   has_invited: boolean;
 }
-
-/** What JSON makes of a row: timestamps and bytes become strings. */
-type Json<T> = { [K in keyof T]: JsonValue<T[K]> };
-type JsonValue<V> = V extends Date | Buffer ? string : V;
 
 /**
  * The viewer's owned rows in one round trip on a named prepared statement
  * (shared by the process, through the ORM's pool): the whole viewer used to
  * cost six ORM queries, each built, inlined, parsed and planned anew.
+ *
+ * One statement, one snapshot, for any number of users: per user, each part
+ * is a subquery on the index that serves it, aggregated to JSON. Its table
+ * and column names are the entities' (MikroORM's metadata, through
+ * `EntityColumns`), and so is the reading back of each part.
  *
  * Reads are also batched across requests (`batchAcrossRequests`): the reads
  * asked for in one turn of the event loop share one execution. Each user
@@ -117,8 +84,30 @@ type JsonValue<V> = V extends Date | Buffer ? string : V;
  */
 export class ViewerReads {
   private readonly loader: DataLoader<string, Owned>;
+  private readonly tokens: EntityColumns<AccessToken>;
+  private readonly keys: EntityColumns<ApiKey>;
+  private readonly onboardings: EntityColumns<Onboarding>;
+  private readonly memberships: EntityColumns<Membership>;
+  private readonly organizations: EntityColumns<Organization>;
+  private readonly statement: { name: string; text: string };
 
   constructor(private readonly statements: PreparedStatements) {
+    this.tokens = statements.columns(AccessToken);
+    this.keys = statements.columns(ApiKey);
+    this.onboardings = statements.columns(Onboarding);
+    this.memberships = statements.columns(Membership);
+    this.organizations = statements.columns(Organization);
+    this.statement = {
+      name: 'viewer_owned_v2',
+      text: ownedStatement(
+        this.tokens,
+        this.keys,
+        this.onboardings,
+        this.memberships,
+        this.organizations,
+        statements.columns(Invitation),
+      ),
+    };
     this.loader = batchAcrossRequests((userIds) => this.readMany(userIds));
   }
 
@@ -128,46 +117,60 @@ export class ViewerReads {
   }
 
   private async readMany(userIds: readonly string[]): Promise<(Owned | Error)[]> {
-    const rows = await this.statements.query<OwnedRow>(STATEMENT, SQL, [userIds]);
+    const { name, text } = this.statement;
+    const rows = await this.statements.query<OwnedRow>(name, text, [userIds]);
     const byUser = new Map(rows.map((row) => [row.user_id, row]));
     return userIds.map((userId) => {
       const row = byUser.get(userId);
-      return row ? parse(row) : new Error('the owned-rows statement skipped a user');
+      return row ? this.parse(row) : new Error('the owned-rows statement skipped a user');
     });
+  }
+
+  private parse(row: OwnedRow): Owned {
+    return {
+      accessTokens: row.access_tokens.map((token) => this.tokens.fromJson(token, TOKEN)),
+      apiKeys: row.api_keys.map((key) => this.keys.fromJson(key, KEY)),
+      onboarding: row.onboarding && this.onboardings.fromJson(row.onboarding, ONBOARDING),
+      memberships: row.memberships.map((membership) => ({
+        ...this.memberships.fromJson(membership, MEMBERSHIP),
+        organization: {
+          ...this.organizations.fromJson(membership.organization, ORGANIZATION),
+          memberCount: membership.organization.memberCount,
+        },
+      })),
+      hasInvited: row.has_invited,
+    };
   }
 }
 
-function parse(row: OwnedRow): Owned {
-  return {
-    accessTokens: row.access_tokens.map((token) => ({
-      ...token,
-      createdAt: new Date(token.createdAt),
-      lastUsedAt: dateOrNull(token.lastUsedAt),
-    })),
-    apiKeys: row.api_keys.map((key) => ({
-      ...key,
-      iv: Buffer.from(key.iv, 'base64'),
-      ciphertext: Buffer.from(key.ciphertext, 'base64'),
-      authTag: Buffer.from(key.authTag, 'base64'),
-      createdAt: new Date(key.createdAt),
-      updatedAt: new Date(key.updatedAt),
-    })),
-    onboarding: row.onboarding && {
-      ...row.onboarding,
-      completedAt: new Date(row.onboarding.completedAt),
-    },
-    memberships: row.memberships.map((membership) => ({
-      ...membership,
-      createdAt: new Date(membership.createdAt),
-      organization: {
-        ...membership.organization,
-        createdAt: new Date(membership.organization.createdAt),
-      },
-    })),
-    hasInvited: row.has_invited,
-  };
-}
-
-function dateOrNull(value: string | null): Date | null {
-  return value === null ? null : new Date(value);
+/** The statement's text, every table and column named by its entity. */
+function ownedStatement(
+  t: EntityColumns<AccessToken>,
+  k: EntityColumns<ApiKey>,
+  o: EntityColumns<Onboarding>,
+  m: EntityColumns<Membership>,
+  g: EntityColumns<Organization>,
+  i: EntityColumns<Invitation>,
+): string {
+  return `
+select
+  v.user_id,
+  (select coalesce(json_agg(json_build_object(${t.jsonPairs('t', TOKEN)})
+          order by t.${t.column('createdAt')}, t.${t.column('id')}), '[]')
+     from ${t.table} t
+    where t.${t.column('user')} = v.user_id and t.${t.column('revokedAt')} is null) as access_tokens,
+  (select coalesce(json_agg(json_build_object(${k.jsonPairs('k', KEY)})
+          order by k.${k.column('provider')}), '[]')
+     from ${k.table} k where k.${k.column('user')} = v.user_id) as api_keys,
+  (select json_build_object(${o.jsonPairs('o', ONBOARDING)})
+     from ${o.table} o where o.${o.column('user')} = v.user_id) as onboarding,
+  (select coalesce(json_agg(json_build_object(${m.jsonPairs('m', MEMBERSHIP)},
+            'organization', json_build_object(${g.jsonPairs('g', ORGANIZATION)},
+              'memberCount', (select count(*) from ${m.table} c
+                               where c.${m.column('organization')} = g.${g.column('id')})))
+          order by m.${m.column('createdAt')}, m.${m.column('id')}), '[]')
+     from ${m.table} m join ${g.table} g on g.${g.column('id')} = m.${m.column('organization')}
+    where m.${m.column('user')} = v.user_id) as memberships,
+  exists (select 1 from ${i.table} i where i.${i.column('invitedBy')} = v.user_id) as has_invited
+from unnest($1::text[]) as v(user_id)`;
 }
