@@ -62,7 +62,8 @@ export class ApiKeyService {
 
   /**
    * Adds the key for its provider, replacing any previous one in the same
-   * statement: the unique (user, provider) key makes the upsert atomic.
+   * statement: the unique (user, provider) key makes the upsert atomic, and
+   * a replaced key takes the new id, so the old id no longer names it.
    */
   async add(
     user: User,
@@ -72,26 +73,14 @@ export class ApiKeyService {
     const now = new Date();
     const sealed = this.keyRing.seal(input.key, associatedData(user.id, input.provider, id));
     const name = input.name?.trim() ?? null;
-    await this.em.execute(
-      `insert into api_keys
-         (id, user_id, provider, name, key_version, iv, ciphertext, auth_tag, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (user_id, provider) do update set
-         id = excluded.id, name = excluded.name, key_version = excluded.key_version,
-         iv = excluded.iv, ciphertext = excluded.ciphertext, auth_tag = excluded.auth_tag,
-         created_at = excluded.created_at, updated_at = excluded.updated_at`,
-      [
-        id,
-        user.id,
-        input.provider,
-        name,
-        sealed.keyVersion,
-        sealed.iv,
-        sealed.ciphertext,
-        sealed.authTag,
-        now,
-        now,
-      ],
+    await this.em.upsert(
+      ApiKey,
+      { id, user, provider: input.provider, name, ...sealed, createdAt: now, updatedAt: now },
+      {
+        onConflictFields: ['user', 'provider'],
+        onConflictAction: 'merge',
+        onConflictExcludeFields: ['user', 'provider'],
+      },
     );
     return {
       id,

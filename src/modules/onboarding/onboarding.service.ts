@@ -119,23 +119,21 @@ export class OnboardingService {
   ): Promise<Invitation[]> {
     if (emails.length === 0) return [];
     const now = new Date();
-    const values = emails.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const params = emails.flatMap((email) => [
-      newId('inv'),
-      organization.id,
+    const rows = emails.map((email) => ({
+      id: newId('inv'),
+      organization,
       email,
-      inviter.id,
-      'pending',
-      now,
-      now,
-    ]);
-    const rows = await em.execute<{ id: string }[]>(
-      `insert into invitations (id, organization_id, email, invited_by_id, status, created_at, updated_at)
-       values ${values}
-       on conflict (organization_id, email) do nothing
-       returning id`,
-      params,
-    );
-    return rows.length > 0 ? em.find(Invitation, { id: { $in: rows.map((r) => r.id) } }) : [];
+      invitedBy: inviter,
+      status: 'pending' as const,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    // An invitation that exists already stays as it is (and keeps its id).
+    const invitations = await em.upsertMany(Invitation, rows, {
+      onConflictFields: ['organization', 'email'],
+      onConflictAction: 'ignore',
+    });
+    const made = new Set(rows.map((row) => row.id));
+    return invitations.filter((invitation) => made.has(invitation.id));
   }
 }
