@@ -1,7 +1,8 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Log } from '../../infra/logger';
-import type { Provider } from './api-key.entity';
-import { associatedData } from './api-key.service';
+import { ApiKey } from './api-key.entity';
+import { associatedData, sealedOf } from './api-key.service';
 import { DecryptionError, type KeyRing } from './key-ring';
 
 export interface ReencryptionReport {
@@ -10,21 +11,12 @@ export interface ReencryptionReport {
   unreadable: string[];
 }
 
-interface SealedRow {
-  id: string;
-  user_id: string;
-  provider: Provider;
-  key_version: string;
-  iv: Buffer;
-  ciphertext: Buffer;
-  auth_tag: Buffer;
-}
-
 /**
  * Re-encrypts every provider key not yet under the newest master key, in
  * batches of one transaction each. Interrupted, it loses at most the batch in
  * flight (rolled back); rerun, it continues with what is left. Rows locked by
  * a concurrent write are skipped: that write seals them with the newest key.
+ * Only the sealed columns change (not `updatedAt`: the key is the same key).
  */
 export async function reencryptAll(
   em: EntityManager,
@@ -36,43 +28,34 @@ export async function reencryptAll(
   let after = '';
   for (;;) {
     const batch = await em.fork().transactional(async (tx) => {
-      const rows = await tx.execute<SealedRow[]>(
-        `select id, user_id, provider, key_version, iv, ciphertext, auth_tag from api_keys
-         where key_version <> ? and id > ?
-         order by id limit ? for update skip locked`,
-        [keyRing.currentVersion, after, batchSize],
+      const keys = await tx.find(
+        ApiKey,
+        { keyVersion: { $ne: keyRing.currentVersion }, id: { $gt: after } },
+        {
+          populate: ['iv', 'ciphertext', 'authTag'],
+          orderBy: { id: 'asc' },
+          limit: batchSize,
+          lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, // for update skip locked
+        },
       );
-      for (const row of rows) {
-        const aad = associatedData(row.user_id, row.provider, row.id);
+      for (const key of keys) {
+        const aad = associatedData(key.user.id, key.provider, key.id);
         let plaintext: string;
         try {
-          plaintext = keyRing.open(
-            {
-              keyVersion: row.key_version,
-              iv: row.iv,
-              ciphertext: row.ciphertext,
-              authTag: row.auth_tag,
-            },
-            aad,
-          );
+          plaintext = keyRing.open(sealedOf(key), aad);
         } catch (error) {
           if (!(error instanceof DecryptionError)) throw error;
-          logger.warn({ keyId: row.id, reason: error.message }, 'provider key cannot be decrypted');
-          report.unreadable.push(row.id);
+          logger.warn({ keyId: key.id, reason: error.message }, 'provider key cannot be decrypted');
+          report.unreadable.push(key.id);
           continue;
         }
-        const sealed = keyRing.seal(plaintext, aad);
-        await tx.execute(
-          'update api_keys set key_version = ?, iv = ?, ciphertext = ?, auth_tag = ? where id = ?',
-          [sealed.keyVersion, sealed.iv, sealed.ciphertext, sealed.authTag, row.id],
-        );
+        await tx.nativeUpdate(ApiKey, { id: key.id }, keyRing.seal(plaintext, aad));
       }
-      return rows;
+      return keys.map((key) => key.id);
     });
-    report.reencrypted +=
-      batch.length - batch.filter((row) => report.unreadable.includes(row.id)).length;
+    report.reencrypted += batch.filter((id) => !report.unreadable.includes(id)).length;
     const last = batch.at(-1);
     if (!last || batch.length < batchSize) return report;
-    after = last.id;
+    after = last;
   }
 }

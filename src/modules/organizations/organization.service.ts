@@ -13,12 +13,17 @@ export class OrganizationService {
 
   constructor(private readonly em: EntityManager) {
     this.memberCounts = new DataLoader(async (ids) => {
-      const rows = await this.em.execute<{ organization_id: string; n: number }[]>(
-        `select organization_id, count(*)::int as n from memberships
-         where organization_id in (?) group by organization_id`,
-        [ids],
+      // Only when the count was not read with the organization (the viewer's
+      // reads carry it): organizations are teams, their memberships few.
+      const memberships = await this.em.find(
+        Membership,
+        { organization: { $in: [...ids] } },
+        { fields: ['organization'] },
       );
-      const counts = new Map(rows.map((row) => [row.organization_id, row.n]));
+      const counts = new Map<string, number>();
+      for (const { organization } of memberships) {
+        counts.set(organization.id, (counts.get(organization.id) ?? 0) + 1);
+      }
       return ids.map((id) => counts.get(id) ?? 0);
     });
     this.invitationsByOrganization = new DataLoader(async (ids) => {
