@@ -47,6 +47,8 @@ export class AuthCache {
   private listening = false;
   private closed = false;
   private retryMs = 500;
+  /** The next reconnection attempt, cancelled by close(). */
+  private retry: NodeJS.Timeout | undefined;
   private readonly retired = new WeakSet<pg.Client>();
 
   constructor(
@@ -119,6 +121,7 @@ export class AuthCache {
   async close(): Promise<void> {
     this.closed = true;
     this.listening = false;
+    clearTimeout(this.retry);
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -137,6 +140,7 @@ export class AuthCache {
   }
 
   private async listen(): Promise<void> {
+    if (this.closed) return;
     const client = new pg.Client({
       connectionString: this.database.url,
       connectionTimeoutMillis: this.database.connectTimeoutMs,
@@ -151,6 +155,13 @@ export class AuthCache {
     try {
       await client.connect();
       await client.query(`listen ${AUTH_CHANGED_CHANNEL}`);
+      // close() may have run while this connection was being opened.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+      if (this.closed) {
+        this.retired.add(client);
+        await client.end();
+        return;
+      }
       this.listener = client;
       this.clear();
       this.listening = true;
@@ -172,8 +183,8 @@ export class AuthCache {
     void client.end().catch(() => undefined);
     if (this.closed) return;
     if (wasListening) this.log.warn('auth cache disabled: its LISTEN connection was lost');
-    const retry = setTimeout(() => void this.listen(), this.retryMs);
-    retry.unref();
+    this.retry = setTimeout(() => void this.listen(), this.retryMs);
+    this.retry.unref();
     this.retryMs = Math.min(this.retryMs * 2, 30_000);
   }
 }
