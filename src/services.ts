@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config';
 import type { Database } from './db/database';
-import { PreparedStatements } from './db/prepared';
+import { databasePool, PreparedStatements } from './db/adapter';
 import type { Log, Logger } from './logger';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { ExportService } from './modules/account/export.service';
@@ -61,7 +61,7 @@ export async function createDependencies(
     logger,
     hasher: new PasswordHasher(config.scrypt),
     keyRing: await loadKeyRing(config),
-    rateLimits: new RateLimits(orm.em.getConnection().getKnex(), config.rateLimits),
+    rateLimits: new RateLimits(await databasePool(orm), config.rateLimits),
     statements,
     tokenUsage,
     authCache,

@@ -1,4 +1,4 @@
-import type { PreparedStatements } from '../../src/db/prepared';
+import type { PreparedStatements } from '../../src/db/adapter';
 import type { TestServer } from './app';
 
 export interface StatementCall {

@@ -1,6 +1,6 @@
 import { newId } from '../../common/ids';
 import type { DatabaseInstant } from '../../db/database-clock';
-import type { PreparedStatements } from '../../db/prepared';
+import type { PreparedStatements } from '../../db/adapter';
 
 /** At most one recorded activity per user in this window. */
 export const ACTIVITY_WINDOW_MS = 5 * 60 * 1000;

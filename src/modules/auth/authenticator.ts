@@ -3,7 +3,7 @@ import type DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { batchAcrossRequests } from '../../db/batch';
 import { DATABASE_NOW_MS, DatabaseInstant, monotonicNow } from '../../db/database-clock';
-import type { PreparedStatements } from '../../db/prepared';
+import type { PreparedStatements } from '../../db/adapter';
 import { User } from '../users/user.entity';
 import type { AuthCache, CachedSession } from './auth-cache';
 import { hashToken, isWellFormedToken } from './token';
@@ -87,7 +87,7 @@ export class Authenticator {
     private readonly usage: TokenUsage,
     private readonly cache: AuthCache,
   ) {
-    this.meta = orm.getMetadata().get<User>(User.name);
+    this.meta = orm.getMetadata().get(User);
     const columns = this.meta.props
       .filter((prop) => prop.kind === ReferenceKind.SCALAR && !prop.lazy && prop.persist !== false)
       .flatMap((prop) => prop.fieldNames.map((field) => `u.${field}`));

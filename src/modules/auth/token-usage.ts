@@ -1,5 +1,5 @@
 import type { Log } from '../../logger';
-import type { PreparedStatements } from '../../db/prepared';
+import type { PreparedStatements } from '../../db/adapter';
 
 /** Conditional, so that instances flushing the same token write it once a minute. */
 const TOUCH = {

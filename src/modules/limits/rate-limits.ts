@@ -1,6 +1,6 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited, serviceUnavailable } from '../../common/errors';
+import type { DatabasePool } from '../../db/adapter';
 import { isDatabaseUnavailable } from '../../db/errors';
 import { LIMIT_NAMES, POLICIES, type LimitName, type Policy } from './policies';
 
@@ -11,13 +11,14 @@ export const accountKey = (userId: string | undefined, email: string): string =>
 export class RateLimits {
   private readonly limiters: Record<LimitName, RateLimiterPostgres>;
 
-  constructor(knex: Knex, overrides: Partial<Record<LimitName, Policy>> = {}) {
+  /** `pool`: the ORM's own; the store sends named statements with $n parameters. */
+  constructor(pool: DatabasePool, overrides: Partial<Record<LimitName, Policy>> = {}) {
     this.limiters = Object.fromEntries(
       Object.entries({ ...POLICIES, ...overrides }).map(([name, policy]: [string, Policy]) => [
         name,
         new RateLimiterPostgres({
-          storeClient: knex,
-          storeType: 'knex',
+          storeClient: pool,
+          storeType: 'pool',
           tableName: 'rate_limits',
           tableCreated: true, // by migration
           keyPrefix: name,

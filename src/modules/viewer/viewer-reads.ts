@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import { batchAcrossRequests } from '../../db/batch';
-import type { PreparedStatements } from '../../db/prepared';
+import type { PreparedStatements } from '../../db/adapter';
 import type { StoredApiKey } from '../api-keys/api-key.service';
 import type { StoredOnboarding } from '../onboarding/onboarding.service';
 import type { Role } from '../organizations/organization.entity';
