@@ -8,7 +8,8 @@ import { createApolloServer } from './graphql/apollo';
 import { createContext, requestInfo } from './graphql/context';
 import { buildGraphQLSchema } from './graphql/schema';
 import { registerHealthRoutes } from './http/health';
-import { installErrorHandlers, knownPath, type KnownPath } from './http/errors';
+import { badUrlHandler, installErrorHandlers, knownPath, type KnownPath } from './http/errors';
+import { registerJsonBodyParser } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
 import { accessLogger, createLogger, deferredChildLogger, type Logger } from './logger';
 import { registerRestRoutes } from './rest/executor';
@@ -79,6 +80,7 @@ async function createServer(
   logger: Logger,
 ): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger;
+  const paths: KnownPath[] = [];
   const server = Fastify({
     loggerInstance,
     // One line per request, written by the onResponse hook below.
@@ -95,7 +97,10 @@ async function createServer(
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors: badUrlHandler(() => paths),
   });
+  // Bodies that are not valid UTF-8 are refused by the input check, naming the field.
+  registerJsonBodyParser(server);
 
   // While shutting down, answers close their connection, so that keep-alive
   // sockets do not hold the process open once in-flight requests are done.
@@ -148,7 +153,6 @@ async function createServer(
     });
   }
 
-  const paths: KnownPath[] = [];
   installErrorHandlers(server, () => paths);
   paths.push(...registerHealthRoutes(server, deps));
 

@@ -15,6 +15,7 @@ import { PlanResolver } from '../modules/plans/plan.resolver';
 import { ProfileFieldsResolver, ProfileResolver } from '../modules/users/profile.resolver';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver';
 import { authChecker } from './auth-checker';
+import { refuseUnstorableText } from './storable-text';
 
 export const resolvers = [
   ViewerResolver,
@@ -30,8 +31,8 @@ export const resolvers = [
   AccountResolver,
 ] as const;
 
-export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     authMode: 'error',
@@ -39,6 +40,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     validate: { forbidUnknownValues: true, stopAtFirstError: false },
     emitSchemaFile: false,
   });
+  return refuseUnstorableText(schema);
 }
 
 /** The SDL committed as `schema.graphql`: sorted, so diffs show real changes. */
