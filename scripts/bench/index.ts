@@ -150,8 +150,23 @@ function cpuTimeUs(pid: number): number {
 /** The repository root (this file runs from dist/scripts/bench/). */
 const root = path.join(__dirname, '..', '..', '..');
 
-function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [path.join(root, script)], {
+/** The Node flags `npm start` runs the server with (package.json). */
+const START_FLAGS = (
+  (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts['start'] ?? ''
+)
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
+
+function startProcess(
+  script: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, path.join(root, script)], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -385,17 +400,21 @@ async function main(): Promise<void> {
     const signInPool = users.slice(Math.ceil(users.length / 2));
 
     const [serverPort, baselinePort] = [await freePort(), await freePort()];
-    const server = startProcess('dist/src/main.js', {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(serverPort),
-      DATABASE_URL: pg.url,
-      MASTER_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      SCRYPT_LOG_N: '14',
-      LOG_LEVEL: 'info',
-      // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
-      MALLOC_MMAP_THRESHOLD_: '1048576',
-    });
+    const server = startProcess(
+      'dist/src/main.js',
+      {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(serverPort),
+        DATABASE_URL: pg.url,
+        MASTER_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+        SCRYPT_LOG_N: '14',
+        LOG_LEVEL: 'info',
+        // As `npm start` sets it: scrypt's 16 MiB buffers go back to the system (README).
+        MALLOC_MMAP_THRESHOLD_: '1048576',
+      },
+      START_FLAGS,
+    );
     const baseline = startProcess('dist/scripts/bench/baseline.js', {
       PORT: String(baselinePort),
       DATABASE_URL: pg.url,
