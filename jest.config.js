@@ -14,8 +14,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
-  // scrypt-kdf ships ESM only; jest's sandbox needs it as CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!scrypt-kdf/)'],
   // `import('./x.js')` in TypeScript sources names the compiled file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

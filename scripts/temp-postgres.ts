@@ -15,9 +15,16 @@ export interface TempPostgres {
 export async function startTempPostgres(
   databaseName = 'scratch',
   settings: Readonly<Record<string, string>> = {},
+  /** Each line PostgreSQL writes to its log. */
+  onLog?: (line: string) => void,
 ): Promise<TempPostgres> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'account-api-pg-'));
-  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), settings });
+  const database = await startEmbeddedPostgres({
+    dataDir,
+    port: await freePort(),
+    settings,
+    ...(onLog ? { onLog } : {}),
+  });
   await database.createDatabase(databaseName);
   return {
     database,

@@ -14,7 +14,13 @@ import { createApolloServer } from './graphql/apollo';
 import type { Context } from './graphql/context';
 import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
-import { installErrorHandlers, knownPath, type KnownPath } from './infra/http/errors';
+import {
+  badUrlHandler,
+  installErrorHandlers,
+  knownPath,
+  type KnownPath,
+} from './infra/http/errors';
+import { registerJsonBodyParser } from './infra/http/json-body';
 import { securityHeaders } from './infra/http/security-headers';
 import { accessLogger, createLogger, deferredChildLogger, type Logger } from './infra/logger';
 import { registerRestRoutes } from './rest/executor';
@@ -91,6 +97,7 @@ async function createServer(
   logger: Logger,
 ): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger;
+  const paths: KnownPath[] = [];
   const server = Fastify({
     loggerInstance,
     // One line per request, written by the onResponse hook below.
@@ -107,7 +114,10 @@ async function createServer(
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors: badUrlHandler(() => paths),
   });
+  // Bodies that are not valid UTF-8 are refused by the input check, naming the field.
+  registerJsonBodyParser(server);
 
   // While shutting down, answers close their connection, so that keep-alive
   // sockets do not hold the process open once in-flight requests are done.
@@ -160,7 +170,6 @@ async function createServer(
     });
   }
 
-  const paths: KnownPath[] = [];
   installErrorHandlers(server, () => paths);
   paths.push(...registerHealthRoutes(server, database));
 

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const url = new URL(address);
   if (config.host === 'localhost') url.hostname = 'localhost';
   logger.info(
-    { url: `${url.origin}${GRAPHQL_PATH}` },
+    { url: `${url.origin}${GRAPHQL_PATH}`, node: process.version },
     `GraphQL served at ${url.origin}${GRAPHQL_PATH}`,
   );
 }

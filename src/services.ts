@@ -52,7 +52,7 @@ export async function createDependencies(
     logger,
     hasher: new PasswordHasher(config.scrypt),
     keyRing: await loadKeyRing(config),
-    rateLimits: new RateLimits(rateLimitStore(orm), config.rateLimits),
+    rateLimits: new RateLimits(await rateLimitStore(orm), config.rateLimits),
     statements,
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),

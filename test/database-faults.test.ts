@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { databasePool } from '../src/infra/db/sql';
 import { startTestServer, type GraphQLResult, type TestServer } from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
 import { addMember, createOrganization } from './helpers/organizations';
@@ -144,13 +145,11 @@ describe('every pooled connection busy', () => {
     let release: () => Promise<void> = () => Promise.resolve();
     try {
       const owner = await signUp(busy);
-      const knex = busy.app.database.orm.em.getConnection().getKnex().client as {
-        acquireConnection(): Promise<unknown>;
-        releaseConnection(connection: unknown): Promise<void>;
-      };
-      const held = [await knex.acquireConnection(), await knex.acquireConnection()];
-      release = async () => {
-        for (const connection of held.splice(0)) await knex.releaseConnection(connection);
+      const pool = await databasePool(busy.app.database.orm);
+      const held = [await pool.connect(), await pool.connect()];
+      release = () => {
+        for (const connection of held.splice(0)) connection.release();
+        return Promise.resolve();
       };
 
       const graphql = await timed(() =>
@@ -175,6 +174,31 @@ describe('every pooled connection busy', () => {
     } finally {
       await release();
       await busy.close();
+    }
+  });
+});
+
+describe('a connection that dies inside a transaction', () => {
+  it('gives its pool slot back: the pool does not shrink by one per lost connection', async () => {
+    const small = await startTestServer({ DB_POOL_MAX: '1', AUTH_CACHE_TTL_MS: '0' });
+    try {
+      const owner = await signUp(small);
+      for (let i = 0; i < 3; i++) {
+        // Neither the statement nor the ROLLBACK after it can succeed on it.
+        await expect(
+          small
+            .em()
+            .transactional((em) => em.execute('select pg_terminate_backend(pg_backend_pid())')),
+        ).rejects.toThrow();
+      }
+      const after = await timed(() =>
+        small.graphql('{ viewer { profile { email } } }', {}, owner.token),
+      );
+      expect(after.value.errors).toBeUndefined();
+      expect(after.value.status).toBe(200);
+      expect(after.ms).toBeLessThan(5_000);
+    } finally {
+      await small.close();
     }
   });
 });

@@ -52,6 +52,7 @@ describe('the server process with the embedded database', () => {
 
     const first = await startServerProcess(env);
     expect(first.output()).toContain(`GraphQL served at http://127.0.0.1:${port}/graphql`);
+    expect(first.output()).toContain(`"node":"${process.version}"`);
     const email = uniqueEmail('restart');
     const signedUp = await post(port, SIGN_UP, {
       input: { email, password: PASSWORD, name: 'Kept' },

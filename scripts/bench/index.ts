@@ -193,12 +193,23 @@ function cpuTimeUs(pid: number): number {
 /** The repository root (this file runs from dist/scripts/bench/). */
 const root = path.join(__dirname, '..', '..', '..');
 
+/** The Node flags `npm start` runs the server with (package.json). */
+const START_FLAGS = (
+  (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts['start'] ?? ''
+)
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
+
 function startProcess(
   script: string,
   env: Record<string, string>,
-  nodeArgs: string[] = [],
+  nodeFlags: string[] = [],
 ): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
+  return spawn(process.execPath, [...nodeFlags, path.join(root, script)], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -452,7 +463,12 @@ async function main(): Promise<void> {
         MALLOC_MMAP_THRESHOLD_: '1048576',
         ...options.serverEnv,
       },
-      options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf)}`] : [],
+      [
+        ...START_FLAGS,
+        ...(options.cpuProf
+          ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf)}`]
+          : []),
+      ],
     );
     const baseline = startProcess('dist/scripts/bench/baseline.js', {
       PORT: String(baselinePort),

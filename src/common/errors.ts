@@ -198,6 +198,13 @@ export const Errors = {
     message: `No route ${path}.`,
   }),
 
+  unstorableText: (field: string, reason: string) => badInput(field, `${field} ${reason}.`),
+  badPathEncoding: (field: string | undefined): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `${field ?? 'The path'} must be valid UTF-8 text, percent-encoded.`,
+    ...(field === undefined ? {} : { field }),
+  }),
+
   // Input that GraphQL itself refuses: src/graphql/errors.ts rebuilds these
   // from graphql-js's errors, so that no submitted value is echoed.
   invalidInput: (): PublicError => ({ code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' }),
@@ -212,6 +219,9 @@ export const InputReasons = {
     `Field "${field}" is not defined by type "${type}".`,
   missingField: (field: string, type: string) =>
     `Field "${field}" of required type "${type}" was not provided.`,
+  /** Text PostgreSQL cannot store (src/common/text.ts). */
+  containsNul: 'must not contain NUL characters',
+  notUtf8: 'must be valid UTF-8 text (it holds a lone surrogate or bytes that are not UTF-8)',
 } as const;
 
 /**

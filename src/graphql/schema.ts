@@ -3,13 +3,18 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { refuseUnstorableText } from './storable-text';
 
-/** The executable schema of these resolvers, with the house's auth checker, scalars and validation. */
-export function schemaOf(
+/**
+ * The executable schema of these resolvers, with the house's auth checker,
+ * scalars and validation, and every argument checked for text PostgreSQL
+ * cannot store (storable-text.ts).
+ */
+export async function schemaOf(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
   resolvers: NonEmptyArray<Function>,
 ): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     authMode: 'error',
@@ -17,6 +22,7 @@ export function schemaOf(
     validate: { forbidUnknownValues: true, stopAtFirstError: false },
     emitSchemaFile: false,
   });
+  return refuseUnstorableText(schema);
 }
 
 /** The SDL committed as `schema.graphql`: sorted, so diffs show real changes. */

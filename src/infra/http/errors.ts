@@ -45,13 +45,49 @@ function isGraphQLPath(request: FastifyRequest): boolean {
 
 /** A path pattern (`/api/user/api-keys/:keyId`) and the methods it serves. */
 export interface KnownPath {
+  /** One capture group per path parameter, in order. */
   pattern: RegExp;
+  params: string[];
   methods: string[];
 }
 
 export function knownPath(path: string, methods: string[]): KnownPath {
-  const pattern = new RegExp(`^${path.replace(/:[^/]+/g, '[^/]+')}/?$`);
-  return { pattern, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+  const pattern = new RegExp(`^${path.replace(/:[^/]+/g, '([^/]+)')}/?$`);
+  const params = [...path.matchAll(/:([^/]+)/g)].map((match) => match[1] ?? '');
+  return { pattern, params, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+}
+
+/**
+ * Fastify's `frameworkErrors`: a path whose percent-escapes do not decode to
+ * UTF-8 (`%FF`, or the bytes of a lone surrogate) is refused like any other
+ * input, in the common format, naming the path parameter when it is one.
+ */
+export function badUrlHandler(paths: () => KnownPath[]) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (error.code !== 'FST_ERR_BAD_URL') {
+      void sendError(request, reply, clientError(error));
+      return;
+    }
+    const path = request.url.split('?')[0] ?? '';
+    let field: string | undefined;
+    for (const known of paths()) {
+      const match = known.pattern.exec(path);
+      if (!match) continue;
+      const at = match.slice(1).findIndex((segment) => !decodes(segment));
+      field = known.params[at];
+      break;
+    }
+    void sendError(request, reply, Errors.badPathEncoding(field));
+  };
+}
+
+function decodes(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

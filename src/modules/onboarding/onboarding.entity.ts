@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, OneToOne, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, OneToOne, Property } from '@mikro-orm/decorators/legacy';
 import { TimestampedEntity } from '../../infra/db/base.entity';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../../users/user.entity';

@@ -1,4 +1,12 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import {
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/decorators/legacy';
 import { newId } from '../../common/ids';
 import { TimestampedEntity } from '../../infra/db/base.entity';
 import { User } from '../../users/user.entity';

@@ -70,7 +70,7 @@ interface OwnedRow {
 /**
  * The viewer's owned rows in one round trip on a named prepared statement
  * (shared by the process, through the ORM's pool): the whole viewer used to
- * cost six ORM queries, each built, inlined, parsed and planned anew.
+ * cost six ORM queries, each built, parsed and planned anew.
  *
  * One statement, one snapshot, for any number of users: per user, each part
  * is a subquery on the index that serves it, aggregated to JSON. Its table
