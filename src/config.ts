@@ -101,6 +101,10 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /** inviteMembers requests per account (each up to 50 addresses, each a mail). */
+  invitations: { points: 20, duration: 60 * 60 },
+  /** Resends per invitation (each a mail to someone who has not answered). */
+  invitationResend: { points: 3, duration: 60 * 60 },
 } satisfies Record<string, RateLimitPolicy>;
 
 export type LimitName = keyof typeof RATE_LIMIT_DEFAULTS;
