@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203140322_organizations_invitation_lifecycle extends Migration {
+export class Migration20261203144216_organizations_invitation_lifecycle extends Migration {
 
-  override name = 'Migration20261203140322_organizations_invitation_lifecycle';
+  override name = 'Migration20261203144216_organizations_invitation_lifecycle';
 
   override up(): void | Promise<void> {
     this.addSql(`create index "memberships_organization_created_idx" on "memberships" ("organization_id", "created_at", "id");`);
