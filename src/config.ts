@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import type { JobsSettings } from './infra/jobs/jobs';
+import { MAIL_DEFAULTS, type MailSettings } from './infra/mail/settings';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
@@ -175,6 +177,54 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    SMTP_URL: optionalText.refine(
+      (v) => v === undefined || /^smtps?:\/\/[^\s/]+(\/[^\s]*)?$/.test(v),
+      'SMTP_URL must be smtp://user:pass@host:port or smtps://user:pass@host:port',
+    ),
+    MAIL_TRANSPORT: z
+      .enum(['smtp', 'log'], { error: 'MAIL_TRANSPORT must be smtp or log' })
+      .optional(),
+    MAIL_FROM: optionalText.refine(
+      (v) => v === undefined || (v.length <= 320 && /@/.test(v) && !/[\r\n]/.test(v)),
+      'MAIL_FROM must be an address such as "Account <no-reply@example.com>"',
+    ),
+    APP_URL: optionalText.refine(
+      (v) => v === undefined || /^https?:\/\/[^\s?#]+$/.test(v),
+      'APP_URL must be an http:// or https:// URL without query or fragment',
+    ),
+    APP_NAME: optionalText.refine(
+      (v) => v === undefined || (v.length <= 64 && !/[\r\n]/.test(v)),
+      'APP_NAME must be one line of at most 64 characters',
+    ),
+    SMTP_CONNECTION_TIMEOUT_MS: integer(
+      'SMTP_CONNECTION_TIMEOUT_MS',
+      100,
+      120_000,
+      MAIL_DEFAULTS.connectionTimeoutMs,
+    ),
+    SMTP_GREETING_TIMEOUT_MS: integer(
+      'SMTP_GREETING_TIMEOUT_MS',
+      100,
+      120_000,
+      MAIL_DEFAULTS.greetingTimeoutMs,
+    ),
+    SMTP_SOCKET_TIMEOUT_MS: integer(
+      'SMTP_SOCKET_TIMEOUT_MS',
+      100,
+      600_000,
+      MAIL_DEFAULTS.socketTimeoutMs,
+    ),
+    MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 1, 50, MAIL_DEFAULTS.maxAttempts),
+    MAIL_RETRY_DELAY_SECONDS: integer(
+      'MAIL_RETRY_DELAY_SECONDS',
+      1,
+      3600,
+      MAIL_DEFAULTS.retryDelaySeconds,
+    ),
+    JOBS_WORKER: boolean('JOBS_WORKER'),
+    JOBS_POLL_INTERVAL_MS: integer('JOBS_POLL_INTERVAL_MS', 500, 600_000, 2_000),
+    JOBS_POOL_MAX: integer('JOBS_POOL_MAX', 1, 100, 4),
+    JOBS_STOP_TIMEOUT_MS: integer('JOBS_STOP_TIMEOUT_MS', 0, 600_000, 10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -189,6 +239,33 @@ const envSchema = z
         code: 'custom',
         path: ['MASTER_KEYS'],
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
+      });
+    }
+    if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'SMTP_URL is required with MAIL_TRANSPORT=smtp',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.SMTP_URL && env.MAIL_TRANSPORT !== 'log') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          'SMTP_URL is required in production (smtp://user:pass@host:587 or smtps://…:465); set MAIL_TRANSPORT=log to write mail to the log instead, knowing that nothing is sent (see README, "Email")',
+      });
+    }
+    if (
+      env.NODE_ENV === 'production' &&
+      env.SMTP_URL &&
+      env.MAIL_TRANSPORT !== 'log' &&
+      !env.MAIL_FROM
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_FROM'],
+        message: 'MAIL_FROM is required in production when mail is sent',
       });
     }
   });
@@ -238,6 +315,10 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** How mail leaves (see README, "Email"). */
+  mail: MailSettings;
+  /** Background jobs (pg-boss): whether this instance takes them, polling, pool, stop. */
+  jobs: JobsSettings;
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -292,5 +373,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    mail: mailSettingsOf(e),
+    jobs: {
+      worker: e.JOBS_WORKER ?? true,
+      pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+      poolMax: e.JOBS_POOL_MAX,
+      stopTimeoutMs: e.JOBS_STOP_TIMEOUT_MS,
+    },
+  };
+}
+
+function mailSettingsOf(e: z.infer<typeof envSchema>): MailSettings {
+  const transport = e.MAIL_TRANSPORT ?? (e.SMTP_URL ? 'smtp' : 'log');
+  const appName = e.APP_NAME ?? MAIL_DEFAULTS.appName;
+  const appUrl = (e.APP_URL ?? MAIL_DEFAULTS.appUrl).replace(/\/+$/, '');
+  return {
+    transport,
+    smtpUrl: transport === 'smtp' ? e.SMTP_URL : undefined,
+    from: e.MAIL_FROM ?? `${appName} <no-reply@${new URL(appUrl).hostname}>`,
+    appUrl,
+    appName,
+    logLinks: e.NODE_ENV !== 'production',
+    timeouts: {
+      connectionMs: e.SMTP_CONNECTION_TIMEOUT_MS,
+      greetingMs: e.SMTP_GREETING_TIMEOUT_MS,
+      socketMs: e.SMTP_SOCKET_TIMEOUT_MS,
+    },
+    maxAttempts: e.MAIL_MAX_ATTEMPTS,
+    retryDelaySeconds: e.MAIL_RETRY_DELAY_SECONDS,
   };
 }

@@ -5,6 +5,7 @@ import { normaliseEmail } from '../../users/email';
 import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
+import type { Mail } from '../../infra/mail/mail';
 import type { RateLimits } from '../../infra/rate-limits';
 import { Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../../users/user.entity';
@@ -23,6 +24,7 @@ export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
     private readonly limits: RateLimits<LimitName>,
+    private readonly mail: Mail,
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
@@ -50,6 +52,8 @@ export class AccountDeletionService {
         );
       }
       for (const membership of mine) await this.leave(em, membership);
+      // Its messages, delivered or not (their jobs cancelled): addresses are personal data.
+      await this.mail.dropForUser(em, userId);
       await em.nativeDelete(User, { id: userId });
       // Its rate-limit counters, by id and by email: no row of it is left.
       const keys = this.limits.storedKeys([userId, accountKey(undefined, user.email)]);
