@@ -49,6 +49,8 @@ export interface QueueSettings {
   expireInSeconds: number;
   /** Jobs of this queue one process runs at once. */
   concurrency: number;
+  /** How long a finished job (and its data) is kept. */
+  deleteAfterSeconds: number;
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
@@ -57,6 +59,7 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   retryDelayMaxSeconds: 3600,
   expireInSeconds: 120,
   concurrency: 1,
+  deleteAfterSeconds: 7 * 24 * 3600,
 };
 
 /** What a handler learns about the job it runs. */
@@ -231,7 +234,7 @@ export class Jobs {
       // A job still waiting after a week is dropped by pg-boss; keep it above
       // the longest retry span (the outbox row keeps the mail's state anyway).
       retentionSeconds: 7 * 24 * 3600,
-      deleteAfterSeconds: 7 * 24 * 3600,
+      deleteAfterSeconds: settings.deleteAfterSeconds,
     };
     // createQueue leaves an existing queue's options as they were: update too.
     await this.boss.createQueue(name, options);
