@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
 import type { JobsSettings } from './infra/jobs/jobs';
 import { MAIL_DEFAULTS, type MailSettings } from './infra/mail/settings';
+import { parseApiBaseUrl } from './infra/http-client';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
@@ -103,6 +104,12 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /**
+   * Provider-key checks against the provider per account (adding a key while
+   * validation is on, and validateApiKey): the server must not become an
+   * oracle for testing other people's leaked keys.
+   */
+  providerKeyChecks: { points: 20, duration: 60 * 60 },
 } satisfies Record<string, RateLimitPolicy>;
 
 export type LimitName = keyof typeof RATE_LIMIT_DEFAULTS;
@@ -135,6 +142,12 @@ const rateLimits = z
     }
     return policies;
   });
+
+const PROVIDER_URL_VARIABLES = [
+  'PROVIDER_OPENAI_URL',
+  'PROVIDER_ANTHROPIC_URL',
+  'PROVIDER_GEMINI_URL',
+] as const;
 
 const envSchema = z
   .object({
@@ -225,6 +238,12 @@ const envSchema = z
     JOBS_POLL_INTERVAL_MS: integer('JOBS_POLL_INTERVAL_MS', 500, 600_000, 2_000),
     JOBS_POOL_MAX: integer('JOBS_POOL_MAX', 1, 100, 4),
     JOBS_STOP_TIMEOUT_MS: integer('JOBS_STOP_TIMEOUT_MS', 0, 600_000, 10_000),
+    VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
+    PROVIDER_OPENAI_URL: optionalText,
+    PROVIDER_ANTHROPIC_URL: optionalText,
+    PROVIDER_GEMINI_URL: optionalText,
+    PROVIDER_KEY_CHECK_TIMEOUT_MS: integer('PROVIDER_KEY_CHECK_TIMEOUT_MS', 50, 60_000, 5_000),
+    PROVIDER_KEY_CHECK_CONCURRENCY: integer('PROVIDER_KEY_CHECK_CONCURRENCY', 1, 256, 8),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -266,6 +285,26 @@ const envSchema = z
         code: 'custom',
         path: ['MAIL_FROM'],
         message: 'MAIL_FROM is required in production when mail is sent',
+      });
+    }
+    for (const variable of PROVIDER_URL_VARIABLES) {
+      const raw = env[variable];
+      if (raw === undefined) continue;
+      try {
+        parseApiBaseUrl(variable, raw, { allowHttp: env.NODE_ENV !== 'production' });
+      } catch (error) {
+        // The message names the variable and never repeats its value.
+        ctx.addIssue({ code: 'custom', path: [variable], message: (error as Error).message });
+      }
+    }
+    // Tests must never reach the real providers: under NODE_ENV=test,
+    // validation is off unless asked for, and then needs every URL.
+    const missing = PROVIDER_URL_VARIABLES.find((variable) => env[variable] === undefined);
+    if (env.NODE_ENV === 'test' && env.VALIDATE_PROVIDER_KEYS === true && missing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
       });
     }
   });
@@ -319,6 +358,20 @@ export interface Config {
   mail: MailSettings;
   /** Background jobs (pg-boss): whether this instance takes them, polling, pool, stop. */
   jobs: JobsSettings;
+  /** Checking provider keys against the providers (src/modules/api-keys/providers). */
+  providerKeys: {
+    /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
+    validate: boolean;
+    /**
+     * PROVIDER_<NAME>_URL where set: each API's base, version path included,
+     * without a trailing slash. Unset: the real API.
+     */
+    baseUrls: { openai?: string; anthropic?: string; gemini?: string };
+    /** Deadline of one check, in milliseconds. */
+    timeoutMs: number;
+    /** Checks under way at once per process. */
+    maxConcurrent: number;
+  };
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -379,6 +432,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
       poolMax: e.JOBS_POOL_MAX,
       stopTimeoutMs: e.JOBS_STOP_TIMEOUT_MS,
+    },
+    providerKeys: {
+      validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
+      baseUrls: Object.fromEntries(
+        PROVIDER_URL_VARIABLES.flatMap((variable) => {
+          const raw = e[variable];
+          if (raw === undefined) return [];
+          const allowHttp = e.NODE_ENV !== 'production';
+          const provider = variable.slice('PROVIDER_'.length, -'_URL'.length).toLowerCase();
+          return [[provider, parseApiBaseUrl(variable, raw, { allowHttp })]];
+        }),
+      ),
+      timeoutMs: e.PROVIDER_KEY_CHECK_TIMEOUT_MS,
+      maxConcurrent: e.PROVIDER_KEY_CHECK_CONCURRENCY,
     },
   };
 }
