@@ -2,7 +2,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
 import type { JobsSettings } from './infra/jobs/jobs';
-import { MAIL_DEFAULTS, type MailSettings } from './infra/mail/settings';
+import {
+  MAIL_DEFAULTS,
+  SMTP_TIMEOUTS_MAX_TOTAL_MS,
+  type MailSettings,
+} from './infra/mail/settings';
 import { parseApiBaseUrl } from './infra/http-client';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
@@ -260,6 +264,37 @@ const envSchema = z
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
       });
     }
+    for (const variable of PROVIDER_URL_VARIABLES) {
+      const raw = env[variable];
+      if (raw === undefined) continue;
+      try {
+        parseApiBaseUrl(variable, raw, { allowHttp: env.NODE_ENV !== 'production' });
+      } catch (error) {
+        // The message names the variable and never repeats its value.
+        ctx.addIssue({ code: 'custom', path: [variable], message: (error as Error).message });
+      }
+    }
+    // Tests must never reach the real providers: under NODE_ENV=test,
+    // validation is off unless asked for, and then needs every URL.
+    const missing = PROVIDER_URL_VARIABLES.find((variable) => env[variable] === undefined);
+    if (env.NODE_ENV === 'test' && env.VALIDATE_PROVIDER_KEYS === true && missing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
+      });
+    }
+    // Mail last: a more specific complaint about another variable comes first.
+    if (
+      env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS >
+      SMTP_TIMEOUTS_MAX_TOTAL_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_SOCKET_TIMEOUT_MS'],
+        message: `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS must stay within ${SMTP_TIMEOUTS_MAX_TOTAL_MS} ms (a delivery holds its outbox row's lock that long, below the database's 30 s idle-in-transaction limit)`,
+      });
+    }
     if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -285,26 +320,6 @@ const envSchema = z
         code: 'custom',
         path: ['MAIL_FROM'],
         message: 'MAIL_FROM is required in production when mail is sent',
-      });
-    }
-    for (const variable of PROVIDER_URL_VARIABLES) {
-      const raw = env[variable];
-      if (raw === undefined) continue;
-      try {
-        parseApiBaseUrl(variable, raw, { allowHttp: env.NODE_ENV !== 'production' });
-      } catch (error) {
-        // The message names the variable and never repeats its value.
-        ctx.addIssue({ code: 'custom', path: [variable], message: (error as Error).message });
-      }
-    }
-    // Tests must never reach the real providers: under NODE_ENV=test,
-    // validation is off unless asked for, and then needs every URL.
-    const missing = PROVIDER_URL_VARIABLES.find((variable) => env[variable] === undefined);
-    if (env.NODE_ENV === 'test' && env.VALIDATE_PROVIDER_KEYS === true && missing) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
       });
     }
   });

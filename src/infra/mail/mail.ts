@@ -9,6 +9,7 @@
  * message and the process dying before the row says `sent`.
  */
 import { randomBytes } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { JobInfo, Jobs } from '../jobs/jobs';
 import type { Logger } from '../logger';
@@ -125,59 +126,78 @@ export class Mail {
     return em.nativeDelete(MailOutbox, { userId });
   }
 
-  /** The job: delivers one outbox row. Throwing means "retry later". */
+  /**
+   * The job: delivers one outbox row. Throwing means "retry later".
+   *
+   * The row stays locked (FOR UPDATE) from the read to the outcome, SMTP
+   * conversation included (bounded by the SMTP timeouts, kept below the
+   * database's idle-in-transaction limit): an account deletion waits for a
+   * send in flight and then finds the row sent, never sends after it; and a
+   * second worker that takes the same job (after `expireInSeconds`) waits
+   * and finds it sent.
+   */
   async deliver({ outboxId }: { outboxId: string }, job: JobInfo): Promise<void> {
-    const em = this.orm.em.fork();
-    const row = await em.findOne(MailOutbox, { id: outboxId });
     const log = this.log.child({ outboxId, attempt: job.attempt });
-    if (!row || row.status !== 'pending') {
-      log.info({ state: row?.status ?? 'deleted' }, 'mail not sent: no longer pending');
-      return;
-    }
-    if (row.deliverBy && row.deliverBy.getTime() < Date.now()) {
-      await this.finish(em, row, 'failed', 'expired before delivery');
-      log.error({ template: row.template }, 'mail failed: expired before it could be delivered');
-      return;
-    }
-    await em.nativeUpdate(MailOutbox, { id: outboxId }, { attempts: row.attempts + 1 });
-    let link: string | undefined;
-    if (row.secretSealed && row.data['linkPath']) {
-      const token = this.secrets.open(row.secretSealed, outboxId);
-      link = `${this.settings.appUrl}${row.data['linkPath']}?token=${encodeURIComponent(token)}`;
-    }
-    const rendered = renderMail(row.template as MailTemplate, {
-      appName: this.settings.appName,
-      link,
-      data: row.data,
-    });
-    try {
-      await this.transport.send({
-        to: row.recipient,
-        subject: rendered.subject,
-        text: rendered.text,
-        messageId: `<${outboxId}@${this.messageIdHost}>`,
-        link,
-      });
-    } catch (error) {
-      const description = error instanceof Error ? error.message : 'mail error';
-      const permanent = error instanceof PermanentMailError;
-      if (permanent || job.attempt >= job.maxAttempts) {
-        await this.finish(em, row, 'failed', description);
-        log.error(
-          { template: row.template, error: description, attempts: job.attempt },
-          permanent ? 'mail failed: refused by the SMTP server' : 'mail failed: attempts exhausted',
-        );
-        return;
-      }
-      await em.nativeUpdate(MailOutbox, { id: outboxId }, { lastError: description });
-      log.warn(
-        { template: row.template, error: description, maxAttempts: job.maxAttempts },
-        'mail not delivered yet; will retry',
+    const retry = await this.orm.em.fork().transactional(async (em) => {
+      const row = await em.findOne(
+        MailOutbox,
+        { id: outboxId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      throw error;
-    }
-    await this.finish(em, row, 'sent', null);
-    log.info({ template: row.template }, 'mail sent');
+      if (!row || row.status !== 'pending') {
+        log.info({ state: row?.status ?? 'deleted' }, 'mail not sent: no longer pending');
+        return undefined;
+      }
+      if (row.deliverBy && row.deliverBy.getTime() < Date.now()) {
+        await this.finish(em, row, 'failed', 'expired before delivery');
+        log.error({ template: row.template }, 'mail failed: expired before it could be delivered');
+        return undefined;
+      }
+      await em.nativeUpdate(MailOutbox, { id: outboxId }, { attempts: row.attempts + 1 });
+      let link: string | undefined;
+      if (row.secretSealed && row.data['linkPath']) {
+        const token = this.secrets.open(row.secretSealed, outboxId);
+        link = `${this.settings.appUrl}${row.data['linkPath']}?token=${encodeURIComponent(token)}`;
+      }
+      const rendered = renderMail(row.template as MailTemplate, {
+        appName: this.settings.appName,
+        link,
+        data: row.data,
+      });
+      try {
+        await this.transport.send({
+          to: row.recipient,
+          subject: rendered.subject,
+          text: rendered.text,
+          messageId: `<${outboxId}@${this.messageIdHost}>`,
+          link,
+        });
+      } catch (error) {
+        const description = error instanceof Error ? error.message : 'mail error';
+        const permanent = error instanceof PermanentMailError;
+        if (permanent || job.attempt >= job.maxAttempts) {
+          await this.finish(em, row, 'failed', description);
+          log.error(
+            { template: row.template, error: description, attempts: job.attempt },
+            permanent
+              ? 'mail failed: refused by the SMTP server'
+              : 'mail failed: attempts exhausted',
+          );
+          return undefined;
+        }
+        await em.nativeUpdate(MailOutbox, { id: outboxId }, { lastError: description });
+        log.warn(
+          { template: row.template, error: description, maxAttempts: job.maxAttempts },
+          'mail not delivered yet; will retry',
+        );
+        // Thrown after the commit, so that the attempt and its error stay recorded.
+        return error instanceof Error ? error : new Error(description);
+      }
+      await this.finish(em, row, 'sent', null);
+      log.info({ template: row.template }, 'mail sent');
+      return undefined;
+    });
+    if (retry) throw retry;
   }
 
   close(): void {

@@ -37,3 +37,10 @@ export const MAIL_DEFAULTS = {
   greetingTimeoutMs: 5_000,
   socketTimeoutMs: 15_000,
 } as const;
+
+/**
+ * The three SMTP timeouts together: a delivery holds its outbox row locked
+ * in an open transaction that long, and the database ends transactions idle
+ * for 30 s (src/infra/db/orm-config.ts).
+ */
+export const SMTP_TIMEOUTS_MAX_TOTAL_MS = 27_000;
