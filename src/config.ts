@@ -108,6 +108,10 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /** inviteMembers requests per account (each up to 50 addresses, each a mail). */
+  invitations: { points: 20, duration: 60 * 60 },
+  /** Resends per invitation (each a mail to someone who has not answered). */
+  invitationResend: { points: 3, duration: 60 * 60 },
   /**
    * Provider-key checks against the provider per account (adding a key while
    * validation is on, and validateApiKey): the server must not become an
@@ -166,6 +170,15 @@ const envSchema = z
       (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
     ),
+    DATABASE_DIRECT_URL: optionalText.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      'DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL',
+    ),
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['named', 'unnamed'], {
+        error: 'DATABASE_PREPARED_STATEMENTS must be named or unnamed',
+      })
+      .default('named'),
     DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './.data')),
     EMBEDDED_PG_PORT: integer('EMBEDDED_PG_PORT', 1024, 65535, 54329),
     LOG_LEVEL: z
@@ -257,6 +270,14 @@ const envSchema = z
         message: 'SCRYPT_LOG_N must be at least 14 in production',
       });
     }
+    if (env.DATABASE_DIRECT_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_DIRECT_URL'],
+        message:
+          'DATABASE_DIRECT_URL is only read with DATABASE_URL (the embedded database needs neither)',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.MASTER_KEYS) {
       ctx.addIssue({
         code: 'custom',
@@ -342,6 +363,14 @@ export interface Config {
      * or a full pool must free one; past it, a request answers 503.
      */
     connectTimeoutMs: number;
+    /**
+     * A connection straight to PostgreSQL for what needs a session of its own
+     * (the migration lock), when `databaseUrl` points at a transaction-mode
+     * pooler; absent: `databaseUrl`.
+     */
+    directUrl: string | undefined;
+    /** `unnamed` behind a pooler without prepared-statement support (PgBouncer < 1.21). */
+    preparedStatements: 'named' | 'unnamed';
   };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
@@ -428,7 +457,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
       queueTimeoutMs: e.SCRYPT_QUEUE_TIMEOUT_MS,
     },
-    db: { poolMax: e.DB_POOL_MAX, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
+    db: {
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      directUrl: e.DATABASE_DIRECT_URL,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    },
     masterKeys: e.MASTER_KEYS,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     corsOrigins: e.CORS_ORIGINS

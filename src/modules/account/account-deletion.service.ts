@@ -7,7 +7,7 @@ import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
 import type { Mail } from '../../infra/mail/mail';
 import type { RateLimits } from '../../infra/rate-limits';
-import { Membership, Organization } from '../organizations/organization.entity';
+import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../../users/user.entity';
 
 export const ACCOUNT_DELETED = 'Account deleted';
@@ -54,6 +54,9 @@ export class AccountDeletionService {
       for (const membership of mine) await this.leave(em, membership);
       // Its messages, delivered or not (their jobs cancelled): addresses are personal data.
       await this.mail.dropForUser(em, userId);
+      // Invitations to this address that nobody answered go with it (answered ones are
+      // the organizations' history; the address in them is what their inviter typed).
+      await em.nativeDelete(Invitation, { email: user.email, status: 'pending' });
       await em.nativeDelete(User, { id: userId });
       // Its rate-limit counters, by id and by email: no row of it is left.
       const keys = this.limits.storedKeys([userId, accountKey(undefined, user.email)]);
