@@ -197,6 +197,19 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    METRICS_PORT: optionalText.transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0 || value > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `METRICS_PORT must be an integer from 0 to 65535 (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    }),
+    METRICS_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
     VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
     PROVIDER_OPENAI_URL: optionalText,
     PROVIDER_ANTHROPIC_URL: optionalText,
@@ -302,6 +315,8 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** Prometheus metrics on a listener of their own; absent: off. */
+  metrics: { port: number; host: string } | undefined;
   /** Checking provider keys against the providers (src/modules/api-keys/providers). */
   providerKeys: {
     /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
@@ -375,6 +390,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    metrics:
+      e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     providerKeys: {
       validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
       baseUrls: Object.fromEntries(

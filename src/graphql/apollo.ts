@@ -48,6 +48,8 @@ export async function createApolloServer(
   schema: GraphQLSchema,
   server: FastifyInstance,
   logger: Logger,
+  /** More plugins (the composition side's: metrics). */
+  plugins: readonly ApolloServerPlugin<Context>[] = [],
 ): Promise<ApolloServer<Context>> {
   const limits = queryLimits({ production: config.isProduction });
   const apollo = new ApolloServer<Context>({
@@ -70,6 +72,7 @@ export async function createApolloServer(
       ...limits.plugins,
       internalErrorLogger,
       httpStatusPlugin,
+      ...plugins,
       // Answers are per viewer and never cached; without cache hints, no plugin
       // needs Apollo to wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
