@@ -24,6 +24,7 @@ import { InvitationService } from './modules/organizations/invitation.service';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
+import { VisibleUsers } from './modules/users/visible-users';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -40,6 +41,7 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
+  visibleUsers: VisibleUsers;
   activity: ActivityService;
 }
 
@@ -69,11 +71,12 @@ export async function createDependencies(
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
+    visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'activity'>;
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'visibleUsers' | 'activity'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -98,6 +101,11 @@ export class Services implements RequestServices {
   /** What the viewer's fields show, read in one statement (shared by the process). */
   get viewerReads(): ViewerReads {
     return this.deps.viewerReads;
+  }
+
+  /** Whom a viewer may see, for entity references (shared by the process). */
+  get visibleUsers(): VisibleUsers {
+    return this.deps.visibleUsers;
   }
 
   get tokens(): AccessTokenService {
