@@ -41,7 +41,8 @@ export interface App {
   metrics: Metrics;
   /**
    * Stops accepting, lets in-flight requests finish (at most SHUTDOWN_GRACE_MS,
-   * then cuts the connections left), then closes the database.
+   * then cuts the connections left), stops the job worker (running jobs
+   * finish, at most JOBS_STOP_TIMEOUT_MS), then closes the database.
    */
   close(): Promise<void>;
 }
@@ -67,7 +68,17 @@ export async function createApp(config: Config, logger = createLogger(config)): 
       hashing: () => deps.hasher.load(),
     });
     deps.rateLimits.onRefused = (limit) => metrics.rateLimited(limit);
-    const server = await createServer(config, database, deps, logger, metrics);
+    // After the migrations (pg-boss installs its own schema under its own lock).
+    await deps.jobs.start().catch(async (error: unknown) => {
+      await deps.jobs.stop();
+      throw error;
+    });
+    const server = await createServer(config, database, deps, logger, metrics).catch(
+      async (error: unknown) => {
+        await deps.jobs.stop();
+        throw error;
+      },
+    );
     return {
       server,
       database,
@@ -87,6 +98,9 @@ export async function createApp(config: Config, logger = createLogger(config)): 
         } finally {
           clearTimeout(grace);
           await metrics.close();
+          // Running jobs finish (bounded by JOBS_STOP_TIMEOUT_MS) before the pool closes.
+          await deps.jobs.stop();
+          deps.mail.close();
           await deps.tokenUsage.close();
           await database.close();
         }
