@@ -4,6 +4,7 @@ import { RequestAuth } from './auth/request-auth';
 import type { Requester } from './auth/requester';
 import { bearerToken } from './auth/token';
 import { TokenUsage } from './auth/token-usage';
+import { Cursors } from './common/cursor';
 import type { Config, LimitName } from './config';
 import type { Context, RequestServices } from './graphql/context';
 import type { Database } from './infra/db/database';
@@ -41,6 +42,8 @@ export interface Dependencies {
   authenticator: Authenticator;
   viewerReads: ViewerReads;
   activity: ActivityService;
+  /** Signs and checks pagination cursors. */
+  cursors: Cursors;
 }
 
 export async function createDependencies(
@@ -51,12 +54,13 @@ export async function createDependencies(
   const { orm } = database;
   const statements = new PreparedStatements(orm);
   const tokenUsage = new TokenUsage(statements, logger);
+  const keyRing = await loadKeyRing(config);
   return {
     config,
     orm,
     logger,
     hasher: new PasswordHasher(config.scrypt),
-    keyRing: await loadKeyRing(config),
+    keyRing,
     keyChecker: new ProviderKeyChecker({
       ...KEY_CHECK_DEFAULTS,
       enabled: config.providerKeys.validate,
@@ -70,6 +74,7 @@ export async function createDependencies(
     authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
     activity: new ActivityService(statements),
+    cursors: new Cursors(keyRing.derive('pagination-cursors')),
   };
 }
 
@@ -135,7 +140,7 @@ export class Services implements RequestServices {
   }
 
   get organizations(): OrganizationService {
-    return this.once('organizations', () => new OrganizationService(this.em));
+    return this.once('organizations', () => new OrganizationService(this.em, this.deps.cursors));
   }
 
   get members(): MemberService {
