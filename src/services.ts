@@ -25,6 +25,7 @@ import { InvitationService } from './modules/organizations/invitation.service';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
+import { VisibleUsers } from './modules/users/visible-users';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -41,6 +42,7 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
+  visibleUsers: VisibleUsers;
   activity: ActivityService;
   /** Signs and checks pagination cursors. */
   cursors: Cursors;
@@ -73,12 +75,13 @@ export async function createDependencies(
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
+    visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
     cursors: new Cursors(keyRing.derive('pagination-cursors')),
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'activity'>;
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'visibleUsers' | 'activity'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -103,6 +106,11 @@ export class Services implements RequestServices {
   /** What the viewer's fields show, read in one statement (shared by the process). */
   get viewerReads(): ViewerReads {
     return this.deps.viewerReads;
+  }
+
+  /** Whom a viewer may see, for entity references (shared by the process). */
+  get visibleUsers(): VisibleUsers {
+    return this.deps.visibleUsers;
   }
 
   get tokens(): AccessTokenService {
