@@ -35,7 +35,8 @@ export interface App {
   logger: Logger;
   /**
    * Stops accepting, lets in-flight requests finish (at most SHUTDOWN_GRACE_MS,
-   * then cuts the connections left), then closes the database.
+   * then cuts the connections left), stops the job worker (running jobs
+   * finish, at most JOBS_STOP_TIMEOUT_MS), then closes the database.
    */
   close(): Promise<void>;
 }
@@ -50,7 +51,17 @@ export async function createApp(config: Config, logger = createLogger(config)): 
   const database = await openDatabase(config, logger, { entities });
   try {
     const deps = await createDependencies(config, database, logger);
-    const server = await createServer(config, database, deps, logger);
+    // After the migrations (pg-boss installs its own schema under its own lock).
+    await deps.jobs.start().catch(async (error: unknown) => {
+      await deps.jobs.stop();
+      throw error;
+    });
+    const server = await createServer(config, database, deps, logger).catch(
+      async (error: unknown) => {
+        await deps.jobs.stop();
+        throw error;
+      },
+    );
     return {
       server,
       database,
@@ -68,6 +79,9 @@ export async function createApp(config: Config, logger = createLogger(config)): 
           await server.close();
         } finally {
           clearTimeout(grace);
+          // Running jobs finish (bounded by JOBS_STOP_TIMEOUT_MS) before the pool closes.
+          await deps.jobs.stop();
+          deps.mail.close();
           await deps.tokenUsage.close();
           await database.close();
         }
