@@ -234,7 +234,8 @@ export class Services implements RequestServices {
     const { deps, requester } = this;
     return this.once(
       'exports',
-      () => new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits),
+      () =>
+        new ExportService(this.em, deps.statements, deps.keyRing, requester.log, deps.rateLimits),
     );
   }
 

@@ -26,7 +26,7 @@ import { Cursors } from '../../src/common/cursor';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
-import type { StatementNames } from '../../src/infra/db/sql';
+import { PreparedStatements, type StatementNames } from '../../src/infra/db/sql';
 import { migrate } from '../../src/infra/db/database';
 import { entities } from '../../src/entities';
 import { ormConfig } from '../../src/infra/db/orm-config';
@@ -84,7 +84,13 @@ const noChecks = new ProviderKeyChecker({
 });
 
 /** One iteration for one user: the services' statements on their usual paths. */
-async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n: number) {
+async function iteration(
+  em: EntityManager,
+  statements: PreparedStatements,
+  keyRing: KeyRing,
+  userId: string,
+  n: number,
+) {
   const fork = () => em.fork();
   const email = (await fork().findOneOrFail(User, { id: userId })).email;
   // Sign-in: the user by email with the lazy hash, then a token under the plan lock.
@@ -139,7 +145,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
       organizations.invitations(done.organization.id, 'owner', {}),
     ]);
   }
-  await new ExportService(fork(), keyRing, quiet, noLimits).export(userId);
+  await new ExportService(fork(), statements, keyRing, quiet, noLimits).export(userId);
 }
 
 interface Sample {
@@ -167,12 +173,13 @@ async function run(
   const orm = await MikroORM.init(
     mode === 'inlined' ? { ...config, driver: PostgreSqlDriver } : config,
   );
+  const statements = new PreparedStatements(orm);
   try {
     const work = (count: number, from: number) =>
       Promise.all(
         userIds.map(async (userId, worker) => {
           for (let i = 0; i < count; i++)
-            await iteration(orm.em, keyRing, userId, from + i * CONCURRENCY + worker);
+            await iteration(orm.em, statements, keyRing, userId, from + i * CONCURRENCY + worker);
         }),
       );
     await work(1, 0); // connections open, and (named) statements prepared

@@ -235,6 +235,10 @@ export const Errors = {
     badInput(field, `${field} must be between 1 and ${max}`),
 
   // Limits and availability
+  exportTooLargeForGraphQL: (maxBytes: number): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: `The export is larger than GraphQL returns (${Math.round(maxBytes / 1024)} KiB): download it from GET /api/user/data-export, which streams it.`,
+  }),
   rateLimited: (retryAfter: number): PublicError => ({
     code: ErrorCode.RATE_LIMITED,
     message: 'Too many attempts. Try again later.',

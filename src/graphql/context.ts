@@ -23,4 +23,22 @@ export interface Context {
   auth: RequestAuth;
   /** The request's own logger (its lines carry the request id). */
   log: Log;
+  /**
+   * Set by the REST face on a path served as a file download (the data
+   * export): a field whose answer is one large JSON document writes its text
+   * here as it reads it, instead of returning it, and the face sends nothing
+   * else. Absent on /graphql, where answers are built whole.
+   */
+  download?: Download;
+}
+
+/** A response body written as it is produced (REST downloads). */
+export interface Download {
+  /**
+   * Sends `chunks` (JSON text, in order) as the body; resolves once the last
+   * is written, rejects if the body could not be sent whole (the reading
+   * failed, or the client went away), after which the response is aborted:
+   * the client never sees a complete body.
+   */
+  send(chunks: AsyncIterable<string>): Promise<void>;
 }

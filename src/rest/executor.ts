@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
 import { AppError, Errors, type PublicError } from '../common/errors';
 import { isoSeconds } from '../common/time';
-import type { Context } from '../graphql/context';
+import type { Context, Download } from '../graphql/context';
 import { isInternal, toPublicError } from '../graphql/errors';
 import { sendError } from '../infra/http/errors';
 import { describeForLog } from '../infra/logger';
@@ -39,10 +41,12 @@ async function run(
 ): Promise<FastifyReply> {
   void reply.header('cache-control', 'no-store');
   let variables: Record<string, unknown>;
+  let userId: string;
   try {
     // Every documented path needs a token: authenticate before reading input,
     // with the same memoised check the operation's resolvers will use.
-    await contextValue.auth.require();
+    const session = await contextValue.auth.require();
+    userId = session.user.id;
     variables = variablesOf(route, request);
   } catch (error) {
     return fail(route, request, reply, toPublicError(error));
@@ -51,8 +55,12 @@ async function run(
     schema,
     document: route.operation,
     variableValues: variables,
-    contextValue,
+    contextValue: route.download
+      ? { ...contextValue, download: streamedDownload(route, userId, request, reply) }
+      : contextValue,
   });
+  // The operation streamed its answer: the response is sent (or aborted), whatever it returned.
+  if (reply.sent) return reply;
   const [first] = result.errors ?? [];
   if (first) {
     const error = toPublicError(first);
@@ -68,12 +76,68 @@ async function run(
 
   const data = formatDateTimes(result.data, route.dateTimePaths);
   const answer = answerOf(route, data);
-  if (route.download) {
-    void reply
-      .header('content-disposition', `attachment; filename="${route.download(answer, new Date())}"`)
-      .header('content-type', 'application/json; charset=utf-8');
-  }
+  if (route.download) downloadHeaders(route, route.download, userId, reply);
   return reply.code(route.status).send(answer);
+}
+
+function downloadHeaders(
+  route: CompiledRoute,
+  fileName: NonNullable<CompiledRoute['download']>,
+  userId: string,
+  reply: FastifyReply,
+) {
+  void reply
+    .code(route.status)
+    .header('content-disposition', `attachment; filename="${fileName(userId, new Date())}"`)
+    .header('content-type', 'application/json; charset=utf-8');
+}
+
+/**
+ * The body of a download, written as the operation reads it. The status and
+ * headers go out with the first chunk, so a failure after that cannot become
+ * an error answer: the response is then aborted (the socket destroyed
+ * before the chunked body's end), so the client sees a truncated transfer
+ * and JSON that does not parse, never a complete-looking body. The failure
+ * is logged here, without data; the operation's snapshot is rolled back.
+ */
+function streamedDownload(
+  route: CompiledRoute,
+  userId: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Download {
+  const fileName = route.download;
+  return {
+    async send(chunks) {
+      if (!fileName) throw new Error('not a download route');
+      let failure: Error | undefined;
+      async function* guarded() {
+        try {
+          yield* chunks;
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error('download failed');
+          request.log.error(
+            { route: route.path, err: describeForLog(error) },
+            'download failed while streaming: response aborted',
+          );
+          // What Fastify logs and answers (before the first byte: a 500) says nothing more.
+          throw new Error('download aborted');
+        }
+      }
+      downloadHeaders(route, fileName, userId, reply);
+      void reply.send(Readable.from(guarded(), { objectMode: false }));
+      try {
+        await finished(reply.raw);
+      } catch (error) {
+        if (failure === undefined) {
+          request.log.info({ route: route.path }, 'download ended early: the client went away');
+        }
+        throw failure ?? error;
+      }
+      // A failure before the first byte was answered as an error (500): still a failure.
+      if (failure !== undefined) throw failure;
+    },
+  };
 }
 
 /** Names the field at fault the way this face names it (`avatar_url`, not `avatarUrl`). */

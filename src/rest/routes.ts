@@ -37,8 +37,12 @@ export interface RestRoute {
   flatten?: readonly string[];
   /** Success status; 204 sends no body. */
   status: 200 | 201 | 204;
-  /** Serve the answer as a file download with this name. */
-  download?: (answer: Record<string, unknown>, now: Date) => string;
+  /**
+   * Serve the answer as a file download with this name (for the signed-in
+   * user, now). Its body is streamed when the operation writes it to the
+   * context's `download` as it reads it (the data export).
+   */
+  download?: (userId: string, now: Date) => string;
 }
 
 const PROFILE = `id email name jobTitle bio avatar: avatarUrl preferredStyle timezone
@@ -165,11 +169,7 @@ export const ROUTES: readonly RestRoute[] = [
     document: 'mutation ExportUserData { exportData }',
     result: 'exportData',
     status: 200,
-    download: (answer, now) => {
-      const profile = answer['profile'] as { id?: unknown } | undefined;
-      const who = typeof profile?.id === 'string' ? `-${profile.id}` : '';
-      return `account-export${who}-${now.toISOString().slice(0, 10)}.json`;
-    },
+    download: (userId, now) => `account-export-${userId}-${now.toISOString().slice(0, 10)}.json`,
   },
   {
     method: 'DELETE',

@@ -533,6 +533,27 @@ export class EntityColumns<T extends object> {
     return quoteIdentifier(field);
   }
 
+  /**
+   * `alias.column as "property"` for each of `properties`, for a statement
+   * whose rows are read as plain objects keyed by the entity's property names
+   * (`prefix` before each; a relation gives its foreign key). Timestamps come
+   * as milliseconds since the epoch (a number, as `Date.getTime()` gives): the
+   * pool's parsers keep them as PostgreSQL's text, which only MikroORM's
+   * (costly) mapping reads back.
+   */
+  selectAs(alias: string, properties: readonly EntityKey<T>[], prefix = ''): string {
+    return properties
+      .map((property) => {
+        const column = `${alias}.${this.column(property)}`;
+        const value =
+          this.meta.properties[property].runtimeType === 'Date'
+            ? `(extract(epoch from ${column}) * 1000)::float8`
+            : column;
+        return `${value} as ${quoteIdentifier(prefix + property)}`;
+      })
+      .join(', ');
+  }
+
   /** The columns MikroORM loads eagerly (not lazy ones such as a password hash), each as `alias.column`. */
   eager(alias: string): string[] {
     return this.meta.props
@@ -612,6 +633,62 @@ export function transactionExecutor(em: EntityManager): SqlExecutor {
         return { rows: result.rows as Record<string, unknown>[] };
       } catch (error) {
         throw em.getDriver().convertException(asError(error));
+      }
+    },
+  };
+}
+
+/** Reads a statement's rows in batches (see `transactionCursor`). */
+export interface RowCursor {
+  batches<Row>(text: string, values: unknown[], batchSize: number): AsyncIterable<Row[]>;
+}
+
+/**
+ * Reads rows on `em`'s open transaction (inside `em.transactional`) through
+ * a server-side cursor, `batchSize` rows per round trip (`DECLARE … CURSOR`,
+ * `FETCH`, `CLOSE`, each an ordinary statement of the transaction): plain
+ * rows as node-postgres parses them, never entities, so what a reader holds
+ * is one batch, however many rows the statement has. Every read of the
+ * transaction sees its snapshot (REPEATABLE READ). Values are bind
+ * parameters; failures are converted as MikroORM converts its own. A loop
+ * that stops early closes its cursor.
+ *
+ * Not pg-cursor (what MikroORM's `em.stream` and Kysely's `stream` use): its
+ * `close()` after the connection died waits for a ReadyForQuery that never
+ * comes, so a reader whose database went away mid-read would hang.
+ */
+export function transactionCursor(em: EntityManager): RowCursor {
+  const transaction = em.getTransactionContext<Kysely<unknown>>();
+  if (!transaction || !em.isInTransaction()) {
+    throw new Error('transactionCursor needs an EntityManager inside em.transactional()');
+  }
+  let cursors = 0;
+  const run = async <Row>(text: string, values: unknown[] = []) => {
+    try {
+      return (await transaction.executeQuery<Row>(CompiledQuery.raw(text, values))).rows;
+    } catch (error) {
+      throw em.getDriver().convertException(asError(error));
+    }
+  };
+  return {
+    async *batches<Row>(text: string, values: unknown[], batchSize: number) {
+      // A name of our own making, never a value: unique within the transaction.
+      const name = quoteIdentifier(`row_cursor_${++cursors}`);
+      const size = Math.max(1, Math.floor(batchSize));
+      await run(`declare ${name} no scroll cursor for ${text}`, values);
+      let open = true;
+      try {
+        for (;;) {
+          const rows = await run<Row>(`fetch forward ${size} from ${name}`);
+          if (rows.length === 0) break;
+          yield rows;
+          if (rows.length < size) break;
+        }
+        open = false;
+        await run(`close ${name}`);
+      } finally {
+        // Stopped early (the reader left, or a fetch failed): close it if the session still can.
+        if (open) await run(`close ${name}`).catch(() => undefined);
       }
     },
   };

@@ -70,10 +70,16 @@ export class AccountResolver {
   @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => GraphQLJSONObject, {
     description:
-      'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included.',
+      'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included. At most 1 MiB here (FORBIDDEN beyond): GET /api/user/data-export streams an export of any size.',
   })
   async exportData(@Ctx() ctx: Context): Promise<Record<string, unknown>> {
     const { user } = await ctx.auth.require();
+    // The REST download streams the document as it is read; its value here is not used.
+    const { download } = ctx;
+    if (download) {
+      await ctx.services.exports.write(user.id, (chunks) => download.send(chunks));
+      return {};
+    }
     return ctx.services.exports.export(user.id);
   }
 
