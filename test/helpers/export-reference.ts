@@ -1,7 +1,7 @@
 /**
  * The data export as it was built before it was streamed (issue 19): managed
  * entities in one REPEATABLE READ transaction, the document returned whole.
- * Kept verbatim (as a function) so that test/export-stream.test.ts can
+ * Kept as it was (as a function) so that test/export-stream.test.ts can
  * check that the streamed text is, byte for byte, what this gave.
  */
 import { IsolationLevel } from '@mikro-orm/core';
@@ -18,6 +18,8 @@ import { Invitation, Membership } from '../../src/modules/organizations/organiza
 import { visibleStatus } from '../../src/modules/organizations/organization.types';
 import { DEFAULT_TIMEZONE, User } from '../../src/users/user.entity';
 import { isoSeconds } from '../../src/common/time';
+import { MailOutbox } from '../../src/infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../src/users/one-time-code.entity';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 const EXPORT_FORMAT_VERSION = 1;
@@ -59,6 +61,25 @@ export async function referenceExport(
         { populate: ['organization'], orderBy: { createdAt: 'asc' } },
       );
       const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
+      const pendingChange = await em.findOne(
+        OneTimeCode,
+        {
+          user,
+          purpose: 'email_change',
+          usedAt: null,
+          supersededAt: null,
+          expiresAt: { $gt: new Date() },
+        },
+        { fields: ['email', 'createdAt', 'expiresAt'] },
+      );
+      const messages = await em.find(
+        MailOutbox,
+        { userId: user.id },
+        {
+          fields: ['template', 'recipient', 'status', 'createdAt', 'sentAt'],
+          orderBy: { createdAt: 'asc', id: 'asc' },
+        },
+      );
       const status = statusOf(onboarding);
       const now = new Date();
       return {
@@ -76,6 +97,24 @@ export async function referenceExport(
           createdAt: isoSeconds(user.createdAt),
           updatedAt: isoSeconds(user.updatedAt),
         },
+        email: {
+          address: user.email,
+          verified: user.emailVerified,
+          pendingChange: pendingChange
+            ? {
+                newEmail: pendingChange.email,
+                requestedAt: isoSeconds(pendingChange.createdAt),
+                expiresAt: isoSeconds(pendingChange.expiresAt),
+              }
+            : null,
+        },
+        messages: messages.map((message) => ({
+          template: message.template,
+          to: message.recipient,
+          status: message.status,
+          createdAt: isoSeconds(message.createdAt),
+          sentAt: optionalIso(message.sentAt),
+        })),
         preferences: {
           preferredStyle: user.preferredStyle,
           timezone: user.timezone ?? DEFAULT_TIMEZONE,

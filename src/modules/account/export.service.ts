@@ -22,6 +22,8 @@ import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
 import { AppError, Errors } from '../../common/errors';
 import { jsonChunks, StreamedList } from '../../common/json-stream';
 import { isoSeconds } from '../../common/time';
+import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../users/one-time-code.entity';
 
 /** Timestamps arrive as milliseconds since the epoch (`selectAs`, sql.ts). */
 const iso = (ms: number) => isoSeconds(new Date(ms));
@@ -89,6 +91,10 @@ interface InvitationRow {
   expiresAt: Date;
 }
 type EventRow = Millis<Pick<ActivityEvent, 'recordedAt'>>;
+type PendingChangeRow = Millis<Pick<OneTimeCode, 'email' | 'createdAt' | 'expiresAt'>>;
+type MessageRow = Millis<
+  Pick<MailOutbox, 'template' | 'recipient' | 'status' | 'createdAt' | 'sentAt'>
+>;
 
 /** The export's statements, built once per process from the entities' metadata. */
 interface ExportStatements {
@@ -100,6 +106,8 @@ interface ExportStatements {
   sent: string;
   received: string;
   events: string;
+  pendingChange: string;
+  messages: string;
 }
 
 const built = new WeakMap<PreparedStatements, ExportStatements>();
@@ -115,6 +123,8 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
   const o = statements.columns(Organization);
   const i = statements.columns(Invitation);
   const e = statements.columns(ActivityEvent);
+  const c = statements.columns(OneTimeCode);
+  const mo = statements.columns(MailOutbox);
   // Each list in a total order (the id breaks ties), so that two reads of
   // one list in the snapshot (organizations, memberships) agree.
   const result: ExportStatements = {
@@ -175,6 +185,15 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
     events: `select ${e.selectAs('e', ['recordedAt'])} from ${e.table} e
               where e.${e.column('user')} = $1
               order by e.${e.column('recordedAt')}, e.${e.column('id')}`,
+    // An email change waiting for its confirmation (at most one is live).
+    pendingChange: `select ${c.selectAs('c', ['email', 'createdAt', 'expiresAt'])} from ${c.table} c
+                     where c.${c.column('user')} = $1 and c.${c.column('purpose')} = 'email_change'
+                       and c.${c.column('usedAt')} is null and c.${c.column('supersededAt')} is null
+                       and c.${c.column('expiresAt')} > $2
+                     limit 1`,
+    messages: `select ${mo.selectAs('mo', ['template', 'recipient', 'status', 'createdAt', 'sentAt'])}
+                 from ${mo.table} mo where mo.${mo.column('userId')} = $1
+                order by mo.${mo.column('createdAt')}, mo.${mo.column('id')}`,
   };
   built.set(statements, result);
   return result;
@@ -265,13 +284,16 @@ export class ExportService {
     return this.em.transactional(
       async (em) => {
         const cursor = transactionCursor(em);
-        const rows = <Row>(text: string, value: unknown) =>
-          cursor.batches<Row>(text, [value], EXPORT_BATCH_ROWS);
+        const rows = <Row>(text: string, ...values: unknown[]) =>
+          cursor.batches<Row>(text, values, EXPORT_BATCH_ROWS);
         const [user] = await allRows(rows<UserRow>(sql.user, userId));
         // The account went away since the token was checked.
         if (!user) throw new AppError(Errors.unauthenticated());
         const [onboarding] = await allRows(rows<OnboardingRow>(sql.onboarding, userId));
         const keys = await allRows(rows<ApiKeyRow>(sql.apiKeys, userId));
+        const [pendingChange] = await allRows(
+          rows<PendingChangeRow>(sql.pendingChange, userId, new Date()),
+        );
         const stored = onboarding
           ? { ...onboarding, completedAt: new Date(onboarding.completedAt) }
           : null;
@@ -281,7 +303,9 @@ export class ExportService {
           createdAt: new Date(key.createdAt),
           updatedAt: new Date(key.updatedAt),
         }));
-        return sink(jsonChunks(this.document(cursor, user, stored, storedKeys)));
+        return sink(
+          jsonChunks(this.document(cursor, user, stored, storedKeys, pendingChange ?? null)),
+        );
       },
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true, clear: true },
     );
@@ -293,6 +317,7 @@ export class ExportService {
     user: UserRow,
     onboarding: StoredOnboarding | null,
     keys: StoredApiKey[],
+    pendingChange: PendingChangeRow | null,
   ): Record<string, unknown> {
     const sql = exportStatements(this.statements);
     const list = <Row, Item>(text: string, value: unknown, item: (row: Row) => Item) =>
@@ -314,6 +339,24 @@ export class ExportService {
         createdAt: iso(user.createdAt),
         updatedAt: iso(user.updatedAt),
       },
+      email: {
+        address: user.email,
+        verified: user.emailVerified,
+        pendingChange: pendingChange
+          ? {
+              newEmail: pendingChange.email,
+              requestedAt: iso(pendingChange.createdAt),
+              expiresAt: iso(pendingChange.expiresAt),
+            }
+          : null,
+      },
+      messages: list(sql.messages, user.id, (message: MessageRow) => ({
+        template: message.template,
+        to: message.recipient,
+        status: message.status,
+        createdAt: iso(message.createdAt),
+        sentAt: optionalIso(message.sentAt),
+      })),
       preferences: {
         preferredStyle: user.preferredStyle,
         timezone: user.timezone ?? DEFAULT_TIMEZONE,
