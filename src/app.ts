@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import { isoSeconds } from './common/time';
 import type { Config } from './config';
 import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
@@ -80,12 +81,18 @@ export async function createApp(config: Config, logger = createLogger(config)): 
 
 /** The one context of a request, whichever face (GraphQL or REST) it comes in by. */
 function contextOf(deps: Dependencies, request: FastifyRequest): Context {
-  return createContext(deps, {
+  const context = createContext(deps, {
     ip: request.ip,
     authorization: request.headers.authorization,
+    userAgent: request.headers['user-agent'],
     log: request.log,
   });
+  contexts.set(request, context);
+  return context;
 }
+
+/** Each request's context, for what its response says of the session (Access-Token-Expires-At). */
+const contexts = new WeakMap<FastifyRequest, Context>();
 
 /** A client-chosen request id is kept when it is short and plain; otherwise a new one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -152,8 +159,11 @@ async function createServer(
     done();
   });
 
-  server.addHook('onSend', (_request, reply, payload, done) => {
+  server.addHook('onSend', (request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    // An expiring token's answers say when it expires, like GitHub's token expiration header.
+    const expiresAt = contexts.get(request)?.auth.resolved?.expiresAt;
+    if (expiresAt) void reply.header('access-token-expires-at', isoSeconds(expiresAt));
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
       void reply.removeHeader('content-security-policy');
@@ -165,7 +175,12 @@ async function createServer(
       origin: config.corsOrigins,
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'apollo-require-preflight'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: [
+        'x-request-id',
+        'retry-after',
+        'access-token-expires-at',
+        'www-authenticate',
+      ],
       maxAge: 600,
     });
   }

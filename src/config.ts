@@ -175,6 +175,7 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    ACCESS_TOKEN_MAX_DAYS: integer('ACCESS_TOKEN_MAX_DAYS', 0, 3650, 0),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -238,6 +239,11 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /**
+   * Longest lifetime of a new access token, in days (ACCESS_TOKEN_MAX_DAYS):
+   * longer requests are capped, `NEVER` is refused. Undefined: no cap.
+   */
+  accessTokenMaxDays: number | undefined;
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -292,5 +298,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    accessTokenMaxDays: e.ACCESS_TOKEN_MAX_DAYS === 0 ? undefined : e.ACCESS_TOKEN_MAX_DAYS,
   };
 }

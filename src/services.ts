@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Authenticator } from './auth/authenticator';
+import { clientInfo } from './auth/client';
 import { RequestAuth } from './auth/request-auth';
+import { SecurityLog } from './auth/security-log';
 import type { Requester } from './auth/requester';
 import { bearerToken } from './auth/token';
 import { TokenUsage } from './auth/token-usage';
@@ -34,6 +36,7 @@ export interface Dependencies {
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
+  securityLog: SecurityLog;
   viewerReads: ViewerReads;
   activity: ActivityService;
 }
@@ -56,6 +59,7 @@ export async function createDependencies(
     statements,
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
+    securityLog: new SecurityLog(statements),
     viewerReads: new ViewerReads(statements),
     activity: new ActivityService(statements),
   };
@@ -89,14 +93,22 @@ export class Services implements RequestServices {
   }
 
   get tokens(): AccessTokenService {
-    return this.once('tokens', () => new AccessTokenService(this.em));
+    return this.once('tokens', () => new AccessTokenService(this.em, this.requester.client));
   }
 
   get accounts(): AccountService {
     const { deps, requester } = this;
     return this.once(
       'accounts',
-      () => new AccountService(this.em, deps.hasher, this.tokens, deps.rateLimits, requester),
+      () =>
+        new AccountService(
+          this.em,
+          deps.hasher,
+          this.tokens,
+          deps.rateLimits,
+          requester,
+          deps.config.accessTokenMaxDays,
+        ),
     );
   }
 
@@ -145,13 +157,15 @@ export class Services implements RequestServices {
 export interface RequestInfo {
   ip: string;
   authorization: string | undefined;
+  userAgent: string | undefined;
   /** The request's own logger (its lines carry the request id). */
   log: Log;
 }
 
 /** A request's context: its services (one EntityManager fork, made on first use) and its authentication. */
 export function createContext(deps: Dependencies, request: RequestInfo): Context {
-  const services = new Services(deps, { ip: request.ip, log: request.log });
+  const client = clientInfo(request.ip, request.userAgent);
+  const services = new Services(deps, { ip: request.ip, client, log: request.log });
   return {
     services,
     auth: new RequestAuth(
@@ -160,6 +174,8 @@ export function createContext(deps: Dependencies, request: RequestInfo): Context
       () => services.em,
       deps.rateLimits,
       request.ip,
+      client,
+      deps.securityLog,
     ),
     log: request.log,
   };

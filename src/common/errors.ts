@@ -58,6 +58,24 @@ export interface PublicError {
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
   retryAfter?: number;
+  /** Why a token was refused, when the client can act on it (UNAUTHENTICATED). */
+  reason?: ErrorReason;
+  /** The token scope the operation needs and the token lacks (FORBIDDEN). */
+  requiredScope?: string;
+}
+
+/** The reasons `PublicError.reason` may give. */
+export type ErrorReason = 'TOKEN_EXPIRED';
+
+/** The extensions a public error carries on GraphQL, beside its code. */
+export function extensionsOf(error: PublicError): Record<string, unknown> {
+  return {
+    code: error.code,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    ...(error.requiredScope === undefined ? {} : { requiredScope: error.requiredScope }),
+  };
 }
 
 /**
@@ -69,28 +87,15 @@ export class AppError extends GraphQLError {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly public: PublicError;
 
-  constructor({ code, message, field, retryAfter }: PublicError) {
-    super(message, {
-      extensions: {
-        code,
-        ...(field === undefined ? {} : { field }),
-        ...(retryAfter === undefined ? {} : { retryAfter }),
-      },
-    });
+  constructor(error: PublicError) {
+    super(error.message, { extensions: extensionsOf(error) });
     this.name = 'AppError';
-    this.code = code;
-    this.field = field;
-    this.retryAfter = retryAfter;
-  }
-
-  get public(): PublicError {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.field === undefined ? {} : { field: this.field }),
-      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
-    };
+    this.code = error.code;
+    this.field = error.field;
+    this.retryAfter = error.retryAfter;
+    this.public = { ...error };
   }
 }
 
@@ -123,8 +128,23 @@ export const Errors = {
   }),
   accessTokenPlanLimit: (plan: string, limit: number): PublicError => ({
     code: ErrorCode.PLAN_LIMIT_EXCEEDED,
-    message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
+    message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another, or sign in again with revokeLeastRecentlyUsed: true to replace the least recently used one.`,
   }),
+  tokenExpired: (): PublicError => ({
+    code: ErrorCode.UNAUTHENTICATED,
+    message: 'The access token expired. Sign in again for a new one.',
+    reason: 'TOKEN_EXPIRED',
+  }),
+  insufficientScope: (scope: string): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: `This access token lacks the ${scope} scope this operation needs.`,
+    requiredScope: scope,
+  }),
+  expiryNotAllowed: (maxDays: number) =>
+    badInput(
+      'expiresIn',
+      `expiresIn: NEVER is not available on this server; tokens live at most ${maxDays} days.`,
+    ),
   confirmEmailMismatch: () =>
     badInput('confirmEmail', 'confirmEmail does not match the account email'),
 
@@ -243,4 +263,5 @@ export const ValidationMessages = {
   passwordNeedsDigit: (field: string) => `${field} must contain at least one digit (0-9)`,
   notAString: (field: string) => `${field} must be a string`,
   invalid: (field: string) => `${field} is invalid`,
+  atLeastOneScope: 'scopes must name at least one scope (or be left out for all)',
 } as const;

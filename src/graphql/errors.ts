@@ -13,6 +13,7 @@ import {
   AppError,
   ErrorCode,
   Errors,
+  extensionsOf,
   InputReasons,
   isErrorCode,
   ValidationMessages,
@@ -72,16 +73,12 @@ export function formatGraphQLError(
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError {
-  const { code, message, field, retryAfter } = toPublicError(error);
+  const publicError = toPublicError(error);
   return {
-    message,
+    message: publicError.message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: {
-      code,
-      ...(field === undefined ? {} : { field }),
-      ...(retryAfter === undefined ? {} : { retryAfter }),
-    },
+    extensions: extensionsOf(publicError),
   };
 }
 

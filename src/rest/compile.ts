@@ -17,6 +17,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { TokenScope } from '../auth/scopes';
+import { requiredScopeOf } from '../graphql/scopes';
 import type { RestRoute } from './routes';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
@@ -26,6 +28,8 @@ export interface CompiledRoute extends RestRoute {
   operation: DocumentNode;
   /** Whether the operation writes (a GraphQL mutation). */
   mutation: boolean;
+  /** The token scopes the operation's root fields require, checked before the input is read. */
+  scopes: readonly TokenScope[];
   /** Response-key paths (from the data root, split at dots) whose type is DateTime. */
   dateTimePaths: readonly (readonly string[])[];
   /** REST body field -> GraphQL name (input field or variable). */
@@ -64,6 +68,18 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
     );
   }
 
+  // Every documented path needs a token: each root field it runs must name its scope.
+  const scopes = new Set<TokenScope>();
+  for (const selection of definition.selectionSet.selections) {
+    const field =
+      selection.kind === Kind.FIELD ? root.getFields()[selection.name.value] : undefined;
+    const scope = requiredScopeOf(field?.extensions);
+    if (!scope) {
+      throw new Error(`REST route ${route.method} ${route.path}: a root field names no scope`);
+    }
+    scopes.add(scope);
+  }
+
   const dateTimePaths = new Set<string>();
   const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths);
   const { bodyFields, requestSchema } = bodyOf(schema, route, definition);
@@ -75,6 +91,7 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
     ...route,
     operation,
     mutation: definition.operation === OperationTypeNode.MUTATION,
+    scopes: [...scopes],
     dateTimePaths: [...dateTimePaths].map((path) => path.split('.')),
     bodyFields,
     restNames,

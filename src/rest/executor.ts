@@ -41,8 +41,12 @@ async function run(
   let variables: Record<string, unknown>;
   try {
     // Every documented path needs a token: authenticate before reading input,
-    // with the same memoised check the operation's resolvers will use.
-    await contextValue.auth.require();
+    // with the same memoised check the operation's resolvers will use, and
+    // the scopes its operation's fields declare (the auth checker checks the
+    // same again when they run).
+    const session = await contextValue.auth.require();
+    const missing = route.scopes.find((scope) => !session.allows(scope));
+    if (missing) throw new AppError(Errors.insufficientScope(missing));
     variables = variablesOf(route, request);
   } catch (error) {
     return fail(route, request, reply, toPublicError(error));

@@ -3,7 +3,8 @@ import type { CompiledRoute, JsonSchema } from './compile';
 
 const ERROR_STATUSES: Readonly<Record<string, string>> = {
   '400': 'Invalid input; `field` names the field at fault',
-  '401': 'Missing, malformed, revoked or unknown Bearer token',
+  '401':
+    'Missing, malformed, revoked, expired or unknown Bearer token (expired: `WWW-Authenticate: Bearer error="invalid_token"`)',
   '404': 'Not found',
   '413': 'Request body too large',
   '415': 'Content-Type is not application/json',
@@ -32,7 +33,8 @@ export function openApiDocument(routes: readonly CompiledRoute[]): Record<string
       operationId: operationId(route),
       summary: route.summary,
       tags: [route.casing === 'snake' ? 'Users API' : 'User API'],
-      security: [{ bearerAuth: [] }],
+      // OpenAPI 3.1 lets a bearer scheme list the roles (here: token scopes) it needs.
+      security: [{ bearerAuth: [...route.scopes] }],
       ...(route.params
         ? {
             parameters: Object.keys(route.params).map((name) => ({
@@ -55,6 +57,9 @@ export function openApiDocument(routes: readonly CompiledRoute[]): Record<string
         : {}),
       responses: {
         [String(route.status)]: successResponse(route),
+        '403': errorResponse(
+          `The token lacks the ${route.scopes.join(', ')} scope (\`WWW-Authenticate: Bearer error="insufficient_scope"\`)`,
+        ),
         ...Object.fromEntries(
           Object.entries(ERROR_STATUSES)
             .filter(

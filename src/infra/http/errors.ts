@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, httpStatusOf, type ErrorCode, type PublicError } from '../../common/errors';
+import {
+  Errors,
+  extensionsOf,
+  httpStatusOf,
+  type ErrorCode,
+  type PublicError,
+} from '../../common/errors';
 
 /** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
 export interface RestErrorBody {
@@ -24,19 +30,25 @@ export function sendError(
   status = httpStatusOf(error.code),
 ): FastifyReply {
   if (error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
-  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="account-api"');
+  const challenge = bearerChallenge(error, status);
+  if (challenge) void reply.header('www-authenticate', challenge);
   void reply.code(status).header('content-type', 'application/json; charset=utf-8');
   if (isGraphQLPath(request)) {
-    return reply.send({
-      errors: [
-        {
-          message: error.message,
-          extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
-        },
-      ],
-    });
+    return reply.send({ errors: [{ message: error.message, extensions: extensionsOf(error) }] });
   }
   return reply.send(restErrorBody(error));
+}
+
+/** RFC 6750's `WWW-Authenticate` for a refused token (section 3) or a missing scope (3.1). */
+function bearerChallenge(error: PublicError, status: number): string | undefined {
+  if (error.reason === 'TOKEN_EXPIRED') {
+    return 'Bearer error="invalid_token", error_description="The access token expired"';
+  }
+  if (status === 403 && error.requiredScope !== undefined) {
+    return `Bearer error="insufficient_scope", scope="${error.requiredScope}"`;
+  }
+  if (status === 401) return 'Bearer realm="account-api"';
+  return undefined;
 }
 
 function isGraphQLPath(request: FastifyRequest): boolean {

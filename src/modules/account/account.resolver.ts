@@ -1,6 +1,8 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { Public, RequiresScope } from '../../graphql/scopes';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
@@ -21,6 +23,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class AccountResolver {
+  @Public()
   @Mutation(() => AuthPayloadType, {
     description: 'Creates an account and its first access token.',
   })
@@ -31,6 +34,7 @@ export class AccountResolver {
     return ctx.services.accounts.signUp(input);
   }
 
+  @Public()
   @Mutation(() => AuthPayloadType, {
     description: 'Signs in with email and password and issues a new Bearer token.',
   })
@@ -41,20 +45,21 @@ export class AccountResolver {
     return ctx.services.accounts.createAccessToken(input);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Mutation(() => ChangePasswordPayloadType, {
-    description: 'Changes the password. Existing access tokens stay valid.',
+    description:
+      'Changes the password. Existing access tokens stay valid unless revokeOtherTokens is true.',
   })
   async changePassword(
     @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput,
     @Ctx() ctx: Context,
   ): Promise<ChangePasswordPayloadType> {
-    const { user } = await ctx.auth.require();
-    await ctx.services.accounts.changePassword(user, input);
+    const { user, tokenId } = await ctx.auth.require();
+    await ctx.services.accounts.changePassword(user, input, tokenId);
     return { message: PASSWORD_CHANGED, user };
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Mutation(() => GraphQLJSONObject, {
     description:
       'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included.',
@@ -64,7 +69,7 @@ export class AccountResolver {
     return ctx.services.exports.export(user.id);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',

@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import { TimeZoneScalar } from '../../graphql/scalars';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
@@ -15,7 +17,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class ProfileResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ProfileType, { description: 'Partial update of the viewer profile.' })
   async updateProfile(
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
@@ -25,7 +27,7 @@ export class ProfileResolver {
     return ctx.services.profiles.update(user, input);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ProfileType, {
     description:
       'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',

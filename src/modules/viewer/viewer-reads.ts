@@ -7,7 +7,16 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 
 /** What each part shows, by property; the statement below reads these and no more. */
-const TOKEN = ['id', 'name', 'createdAt', 'lastUsedAt'] as const;
+const TOKEN = [
+  'id',
+  'name',
+  'createdAt',
+  'lastUsedAt',
+  'lastUsedIp',
+  'lastUsedUserAgent',
+  'expiresAt',
+  'scopes',
+] as const;
 const KEY = [
   'id',
   'provider',
@@ -30,7 +39,7 @@ const ONBOARDING = [
 const MEMBERSHIP = ['id', 'role', 'createdAt'] as const;
 const ORGANIZATION = ['id', 'name', 'createdAt'] as const;
 
-/** An active access token: metadata only, never its hash. */
+/** An active (neither revoked nor expired) access token: metadata only, never its hash. */
 export type OwnedAccessToken = Pick<AccessToken, (typeof TOKEN)[number]>;
 
 /** A provider key as stored: sealed, to be masked before anyone sees it. */
@@ -45,7 +54,7 @@ export type OwnedMembership = Pick<Membership, (typeof MEMBERSHIP)[number]> & {
 
 /** Everything the viewer owns that its fields show, as of one moment. */
 export interface Owned {
-  /** Active tokens, oldest first. */
+  /** Active tokens (neither revoked nor expired), oldest first. */
   accessTokens: OwnedAccessToken[];
   /** By provider. */
   apiKeys: OwnedApiKey[];
@@ -98,7 +107,7 @@ export class ViewerReads {
     this.memberships = statements.columns(Membership);
     this.organizations = statements.columns(Organization);
     this.statement = {
-      name: 'viewer_owned_v2',
+      name: 'viewer_owned_v3',
       text: ownedStatement(
         this.tokens,
         this.keys,
@@ -158,7 +167,8 @@ select
   (select coalesce(json_agg(json_build_object(${t.jsonPairs('t', TOKEN)})
           order by t.${t.column('createdAt')}, t.${t.column('id')}), '[]')
      from ${t.table} t
-    where t.${t.column('user')} = v.user_id and t.${t.column('revokedAt')} is null) as access_tokens,
+    where t.${t.column('user')} = v.user_id and t.${t.column('revokedAt')} is null
+      and (t.${t.column('expiresAt')} is null or t.${t.column('expiresAt')} > now())) as access_tokens,
   (select coalesce(json_agg(json_build_object(${k.jsonPairs('k', KEY)})
           order by k.${k.column('provider')}), '[]')
      from ${k.table} k where k.${k.column('user')} = v.user_id) as api_keys,

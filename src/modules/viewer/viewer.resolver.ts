@@ -1,13 +1,7 @@
-import {
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Query,
-  Resolver,
-  Root,
-  type ClassType,
-} from 'type-graphql';
+import { Ctx, FieldResolver, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import type { User } from '../../users/user.entity';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { AccessTokenType } from '../access-tokens/access-token.types';
@@ -43,7 +37,7 @@ declare module '../../graphql/context' {
  */
 @Resolver(() => ViewerType)
 export class ViewerResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_READ)
   @Query(() => ViewerType, {
     nullable: true,
     description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
