@@ -23,6 +23,7 @@ import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
+import { SecurityLogService } from './modules/security-log/security-log.service';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -119,12 +120,18 @@ export class Services implements RequestServices {
   get apiKeys(): ApiKeyService {
     return this.once(
       'apiKeys',
-      () => new ApiKeyService(() => this.em, this.deps.keyRing, this.requester.log),
+      () =>
+        new ApiKeyService(
+          () => this.em,
+          this.deps.keyRing,
+          this.requester.log,
+          this.requester.client,
+        ),
     );
   }
 
   get onboarding(): OnboardingService {
-    return this.once('onboarding', () => new OnboardingService(this.em));
+    return this.once('onboarding', () => new OnboardingService(this.em, this.requester.client));
   }
 
   get organizations(): OrganizationService {
@@ -140,8 +147,14 @@ export class Services implements RequestServices {
     const { deps, requester } = this;
     return this.once(
       'exports',
-      () => new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits),
+      () =>
+        new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits, requester.client),
     );
+  }
+
+  /** The security log's read side. */
+  get securityEvents(): SecurityLogService {
+    return this.once('securityEvents', () => new SecurityLogService(this.em));
   }
 
   get deletion(): AccountDeletionService {

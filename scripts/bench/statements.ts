@@ -97,7 +97,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   const profiles = new ProfileService(profileEm);
   await profiles.update(user, { name: `Name ${n}`, bio: `Bio ${n}`, jobTitle: 'Engineer' });
   await profiles.updateTimezone(user, n % 2 ? 'Europe/Paris' : 'Asia/Kolkata');
-  const keys = new ApiKeyService(fork, keyRing, quiet);
+  const keys = new ApiKeyService(fork, keyRing, quiet, NO_CLIENT);
   const added = await keys.add(user, {
     provider: 'openai',
     key: `sk-proj-${n}-abcdefgh`,
@@ -106,7 +106,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   if (n % 2) await keys.remove(user, added.id);
   const onboardingEm = fork();
   const me = await onboardingEm.findOneOrFail(User, { id: userId });
-  const done = await new OnboardingService(onboardingEm).complete(me, {
+  const done = await new OnboardingService(onboardingEm, NO_CLIENT).complete(me, {
     fullName: `Name ${n}`,
     jobTitle: 'Engineer',
     company: 'Acme',
@@ -125,8 +125,11 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
       organizations.invitations(done.organization.id, 'owner'),
     ]);
   }
-  await new ExportService(fork(), keyRing, quiet, noLimits).export(userId);
+  await new ExportService(fork(), keyRing, quiet, noLimits, NO_CLIENT).export(userId);
 }
+
+/** The security log's client for work done outside a request. */
+const NO_CLIENT = { ip: null, userAgent: null };
 
 interface Sample {
   pgUs: number;

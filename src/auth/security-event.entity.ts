@@ -38,7 +38,7 @@ export const SECURITY_EVENT_TYPES = [
   'ORGANIZATION_MEMBERSHIP_REMOVED',
   'ORGANIZATION_MEMBERSHIP_CHANGED',
 ] as const;
-export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+export type SecurityEventKind = (typeof SECURITY_EVENT_TYPES)[number];
 
 /** How long the log keeps an event. */
 export const SECURITY_EVENT_RETENTION_DAYS = 90;
@@ -70,7 +70,7 @@ export class SecurityEvent {
   user!: User;
 
   @Enum({ items: () => [...SECURITY_EVENT_TYPES] })
-  type!: SecurityEventType;
+  type!: SecurityEventKind;
 
   @Property({ type: 'datetime' })
   occurredAt: Date = new Date();

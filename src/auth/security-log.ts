@@ -5,7 +5,7 @@ import type { ClientInfo } from './client';
 import {
   SECURITY_EVENT_RETENTION_DAYS,
   SecurityEvent,
-  type SecurityEventType,
+  type SecurityEventKind,
 } from './security-event.entity';
 import { newId } from '../common/ids';
 
@@ -44,7 +44,7 @@ export class SecurityLog {
   static add(
     em: EntityManager,
     user: User,
-    type: SecurityEventType,
+    type: SecurityEventKind,
     client: ClientInfo,
     subjectId: string | null = null,
   ): SecurityEvent {

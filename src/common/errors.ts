@@ -154,6 +154,10 @@ export const Errors = {
     message: `${what} not found.`,
   }),
 
+  // Pagination
+  invalidCursor: () => badInput('after', 'after must be a cursor this API returned.'),
+  pageSize: (max: number) => badInput('first', `first must be an integer from 0 to ${max}.`),
+
   // Profile and onboarding rules
   nameNotClearable: () => badInput('name', 'name cannot be cleared'),
   notATimeZone: () =>

@@ -1,3 +1,6 @@
+import type { ClientInfo } from '../../auth/client';
+import { SecurityEvent } from '../../auth/security-event.entity';
+import { SecurityLog } from '../../auth/security-log';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ActivityEvent } from '../activity/activity-event.entity';
@@ -29,6 +32,8 @@ export class ExportService {
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
     private readonly limits: RateLimits<LimitName>,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
@@ -36,6 +41,9 @@ export class ExportService {
     return this.em.transactional(
       async (em) => {
         const user = await em.findOneOrFail(User, { id: userId });
+        // The export is itself in the log (and in the export), written with it or not at all.
+        SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
+        await em.flush();
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(
@@ -64,6 +72,7 @@ export class ExportService {
           { populate: ['organization'], orderBy: { createdAt: 'asc' } },
         );
         const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
+        const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
         const status = statusOf(onboarding);
         return {
           formatVersion: EXPORT_FORMAT_VERSION,
@@ -107,6 +116,10 @@ export class ExportService {
             name: token.name,
             createdAt: isoSeconds(token.createdAt),
             lastUsedAt: optionalIso(token.lastUsedAt),
+            lastUsedIp: token.lastUsedIp,
+            lastUsedUserAgent: token.lastUsedUserAgent,
+            expiresAt: optionalIso(token.expiresAt),
+            scopes: token.scopes,
             revokedAt: optionalIso(token.revokedAt),
           })),
           organizations: memberships.map(({ organization }) => ({
@@ -139,9 +152,17 @@ export class ExportService {
             lastActiveAt: optionalIso(user.lastActiveAt),
             events: events.map((event) => isoSeconds(event.recordedAt)),
           },
+          securityEvents: securityEvents.map((event) => ({
+            id: event.id,
+            type: event.type,
+            occurredAt: isoSeconds(event.occurredAt),
+            ip: event.ip,
+            userAgent: event.userAgent,
+            subjectId: event.subjectId,
+          })),
         };
       },
-      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true, clear: true },
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, clear: true },
     );
   }
 }

@@ -1,8 +1,11 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Log } from '../../infra/logger';
-import type { User } from '../../users/user.entity';
+import { User } from '../../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
 import { maskKey } from './masking';
@@ -49,6 +52,8 @@ export class ApiKeyService {
     private readonly entityManager: () => EntityManager,
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   private get em(): EntityManager {
@@ -63,7 +68,10 @@ export class ApiKeyService {
   /**
    * Adds the key for its provider, replacing any previous one in the same
    * statement: the unique (user, provider) key makes the upsert atomic, and
-   * a replaced key takes the new id, so the old id no longer names it.
+   * a replaced key takes the new id, so the old id no longer names it. The
+   * security log says which it was (added or replaced), in the same
+   * transaction, under the user's row lock so that two racing adds are told
+   * apart.
    */
   async add(
     user: User,
@@ -73,15 +81,33 @@ export class ApiKeyService {
     const now = new Date();
     const sealed = this.keyRing.seal(input.key, associatedData(user.id, input.provider, id));
     const name = input.name?.trim() ?? null;
-    await this.em.upsert(
-      ApiKey,
-      { id, user, provider: input.provider, name, ...sealed, createdAt: now, updatedAt: now },
-      {
-        onConflictFields: ['user', 'provider'],
-        onConflictAction: 'merge',
-        onConflictExcludeFields: ['user', 'provider'],
-      },
-    );
+    await this.em.transactional(async (em) => {
+      const locked = await em.findOneOrFail(
+        User,
+        { id: user.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const replaces = (await em.count(ApiKey, { user: locked, provider: input.provider })) > 0;
+      await em.upsert(
+        ApiKey,
+        {
+          id,
+          user: locked,
+          provider: input.provider,
+          name,
+          ...sealed,
+          createdAt: now,
+          updatedAt: now,
+        },
+        {
+          onConflictFields: ['user', 'provider'],
+          onConflictAction: 'merge',
+          onConflictExcludeFields: ['user', 'provider'],
+        },
+      );
+      const type = replaces ? 'PROVIDER_KEY_REPLACED' : 'PROVIDER_KEY_ADDED';
+      SecurityLog.add(em, locked, type, this.client, id);
+    });
     return {
       id,
       provider: input.provider,
@@ -99,8 +125,11 @@ export class ApiKeyService {
     if (!key) throw new AppError(Errors.notFound('API key'));
     const view = presentApiKey(this.keyRing, this.logger, user.id, key);
     // A concurrent replacement may have swapped the row since it was read.
-    if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0)
-      throw new AppError(Errors.notFound('API key'));
+    await this.em.transactional(async (em) => {
+      if ((await em.nativeDelete(ApiKey, { id, user })) === 0)
+        throw new AppError(Errors.notFound('API key'));
+      SecurityLog.add(em, user, 'PROVIDER_KEY_REMOVED', this.client, id);
+    });
     return view;
   }
 }

@@ -1,3 +1,5 @@
+import type { ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isEmail } from 'class-validator';
@@ -46,7 +48,11 @@ export function statusOf(onboarding: StoredOnboarding | null): OnboardingStatus 
 }
 
 export class OnboardingService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
+  ) {}
 
   /**
    * Completes (or re-completes) onboarding in one transaction. The user's row
@@ -86,10 +92,12 @@ export class OnboardingService {
         });
         em.create(Membership, { organization, user: me, role: 'owner' });
         onboarding.organization = organization;
+        SecurityLog.add(em, me, 'ORGANIZATION_MEMBERSHIP_ADDED', this.client, organization.id);
       }
       if (invites.length > 0 && !organization) {
         throw new AppError(Errors.invitesWithoutOrganization());
       }
+      SecurityLog.add(em, me, 'ONBOARDING_COMPLETED', this.client);
       await em.flush();
 
       const invited = organization ? await this.invite(em, me, organization, invites) : [];

@@ -1,4 +1,4 @@
-import { Ctx, FieldResolver, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { RequiresScope } from '../../graphql/scopes';
@@ -18,6 +18,8 @@ import { membershipOf, MembershipType } from '../organizations/organization.type
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
+import type { SecurityLogService } from '../security-log/security-log.service';
+import { SecurityEventConnectionType } from '../security-log/security-log.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
 
@@ -25,6 +27,7 @@ declare module '../../graphql/context' {
   interface RequestServices {
     /** What the viewer owns, read in one statement (shared by the process). */
     viewerReads: ViewerReads;
+    securityEvents: SecurityLogService;
   }
 }
 
@@ -93,6 +96,20 @@ export class ViewerResolver {
     const { plan } = viewer.profile;
     const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
     return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
+  }
+
+  @FieldResolver(() => SecurityEventConnectionType, {
+    description:
+      "The viewer's security log, newest first: sign-ins, failures, tokens, password, email and key changes, exports. Kept 90 days.",
+  })
+  async securityEvents(
+    @Root() viewer: ViewerType,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'At most 100; default 20.' })
+    first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<SecurityEventConnectionType> {
+    return ctx.services.securityEvents.list(viewer.id, first ?? undefined, after);
   }
 
   @FieldResolver(() => [MembershipType], {
