@@ -129,7 +129,11 @@ describe('token expiry', () => {
         'Bearer error="invalid_token", error_description="The access token expired"',
       );
       expect(refused.body).toEqual({
-        error: { code: 'UNAUTHENTICATED', message: expect.stringMatching(/expired/) as unknown },
+        error: {
+          code: 'UNAUTHENTICATED',
+          message: expect.stringMatching(/expired/) as unknown,
+          reason: 'TOKEN_EXPIRED',
+        },
       });
       // The other face too, on another instance.
       const onB = await new RestClient(b).request('PATCH', '/api/user/timezone', {

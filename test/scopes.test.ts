@@ -43,6 +43,7 @@ const OPERATIONS: Record<string, { document: string; variables?: Record<string, 
     variables: { input: { provider: 'openai', key: 'sk-proj-scopes-test-c123' } },
   },
   removeApiKey: { document: 'mutation { removeApiKey(id: "key_unknown") { id } }' },
+  validateApiKey: { document: 'mutation { validateApiKey(id: "key_unknown") { id } }' },
   changePassword: {
     document:
       'mutation($input: ChangePasswordInput!) { changePassword(input: $input) { message } }',

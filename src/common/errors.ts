@@ -58,14 +58,11 @@ export interface PublicError {
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
   retryAfter?: number;
-  /** Why a token was refused, when the client can act on it (UNAUTHENTICATED). */
+  /** Why, among the causes a code has, where a client may act on it (PROVIDER_REJECTED_KEY, TOKEN_EXPIRED). */
   reason?: ErrorReason;
   /** The token scope the operation needs and the token lacks (FORBIDDEN). */
   requiredScope?: string;
 }
-
-/** The reasons `PublicError.reason` may give. */
-export type ErrorReason = 'TOKEN_EXPIRED';
 
 /** The extensions a public error carries on GraphQL, beside its code. */
 export function extensionsOf(error: PublicError): Record<string, unknown> {
@@ -78,6 +75,15 @@ export function extensionsOf(error: PublicError): Record<string, unknown> {
   };
 }
 
+/** The closed set of `reason`s, beside the codes. */
+export const ErrorReason = {
+  /** The AI provider refused the key it was asked to check (BAD_USER_INPUT on `key`). */
+  PROVIDER_REJECTED_KEY: 'PROVIDER_REJECTED_KEY',
+  /** The access token has expired (UNAUTHENTICATED): sign in again. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+} as const;
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
 /**
  * An expected failure, thrown by the code that finds it and shown to the
  * client as is. Anything else that escapes a resolver is reported as
@@ -87,6 +93,7 @@ export class AppError extends GraphQLError {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly reason: ErrorReason | undefined;
   readonly public: PublicError;
 
   constructor(error: PublicError) {
@@ -95,6 +102,7 @@ export class AppError extends GraphQLError {
     this.code = error.code;
     this.field = error.field;
     this.retryAfter = error.retryAfter;
+    this.reason = error.reason;
     this.public = { ...error };
   }
 }
@@ -133,7 +141,7 @@ export const Errors = {
   tokenExpired: (): PublicError => ({
     code: ErrorCode.UNAUTHENTICATED,
     message: 'The access token expired. Sign in again for a new one.',
-    reason: 'TOKEN_EXPIRED',
+    reason: ErrorReason.TOKEN_EXPIRED,
   }),
   insufficientScope: (scope: string): PublicError => ({
     code: ErrorCode.FORBIDDEN,
@@ -157,6 +165,39 @@ export const Errors = {
   // Pagination
   invalidCursor: () => badInput('after', 'after must be a cursor this API returned.'),
   pageSize: (max: number) => badInput('first', `first must be an integer from 0 to ${max}.`),
+
+  // Provider keys: `provider` is the provider's display name (OpenAI…), never the key
+  providerKeyOfAnotherProvider: (provider: string, looksLike: string, looksLikeId: string) =>
+    badInput(
+      'key',
+      `This looks like a ${looksLike} key, not a ${provider} key; add it under provider "${looksLikeId}".`,
+    ),
+  providerKeyOfAnotherService: (provider: string, prefixes: string) =>
+    badInput(
+      'key',
+      `This is not a ${provider} key (it belongs to another service); ${provider} keys start with ${prefixes}.`,
+    ),
+  providerAdminKey: (provider: string) =>
+    badInput(
+      'key',
+      `This is a ${provider} admin key, which cannot call models; add an API key instead.`,
+    ),
+  providerKeyUnrecognised: (provider: string, prefixes: string) =>
+    badInput(
+      'key',
+      `This does not look like a ${provider} key; ${provider} keys start with ${prefixes}.`,
+    ),
+  providerKeyMalformed: () =>
+    badInput('key', 'key must be 8-512 printable ASCII characters without spaces'),
+  providerRejectedKey: (provider: string, why: 'authentication' | 'permission'): PublicError => ({
+    ...badInput(
+      'key',
+      why === 'authentication'
+        ? `${provider} did not accept this key (wrong, revoked or expired); nothing was stored.`
+        : `${provider} recognised this key but refused it access to its models; check the key's permissions. Nothing was stored.`,
+    ),
+    reason: ErrorReason.PROVIDER_REJECTED_KEY,
+  }),
 
   // Profile and onboarding rules
   nameNotClearable: () => badInput('name', 'name cannot be cleared'),

@@ -4,12 +4,13 @@ import {
   extensionsOf,
   httpStatusOf,
   type ErrorCode,
+  type ErrorReason,
   type PublicError,
 } from '../../common/errors';
 
-/** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
+/** `{"error": {"code", "message", "field", "reason"}}`: the one error body of the REST face. */
 export interface RestErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; reason?: ErrorReason };
 }
 
 export function restErrorBody(error: PublicError): RestErrorBody {
@@ -18,6 +19,7 @@ export function restErrorBody(error: PublicError): RestErrorBody {
       code: error.code,
       message: error.message,
       ...(error.field === undefined ? {} : { field: error.field }),
+      ...(error.reason === undefined ? {} : { reason: error.reason }),
     },
   };
 }
