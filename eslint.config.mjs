@@ -56,9 +56,9 @@ const LAYERS = [
     files: ['src/modules/**/*.ts'],
     forbid: [
       {
-        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|scopes$)',
+        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|scopes$)',
         message:
-          'Features use graphql/ for its Context type, scalars, enums and scope decorators only, and never rest/.',
+          'Features use graphql/ for its Context type, scalars, enums, connections and scope decorators only, and never rest/.',
       },
     ],
   },

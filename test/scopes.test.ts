@@ -55,6 +55,30 @@ const OPERATIONS: Record<string, { document: string; variables?: Record<string, 
   },
   revokeAccessToken: { document: 'mutation { revokeAccessToken(id: "tok_unknown") { id } }' },
   revokeOtherAccessTokens: { document: 'mutation { revokeOtherAccessTokens { revokedCount } }' },
+  // Organizations (issue 17): unknown ids, so that the let-through call is NOT_FOUND, not a change.
+  inviteMembers: {
+    document:
+      'mutation { inviteMembers(input: {organizationId: "org_unknown", emails: ["x@example.com"]}) { invitations { id } } }',
+  },
+  revokeInvitation: { document: 'mutation { revokeInvitation(id: "inv_unknown") { id } }' },
+  resendInvitation: { document: 'mutation { resendInvitation(id: "inv_unknown") { id } }' },
+  acceptInvitation: { document: 'mutation { acceptInvitation(token: "unknown") { id } }' },
+  acceptInvitationById: {
+    document: 'mutation { acceptInvitationById(id: "inv_unknown") { id } }',
+  },
+  declineInvitationById: {
+    document: 'mutation { declineInvitationById(id: "inv_unknown") { id } }',
+  },
+  updateMemberRole: {
+    document:
+      'mutation { updateMemberRole(input: {membershipId: "mem_unknown", role: admin}) { id } }',
+  },
+  removeMember: { document: 'mutation { removeMember(membershipId: "mem_unknown") { id } }' },
+  leaveOrganization: { document: 'mutation { leaveOrganization(organizationId: "org_unknown") }' },
+  transferOwnership: {
+    document:
+      'mutation { transferOwnership(input: {organizationId: "org_unknown", membershipId: "mem_unknown"}) { id } }',
+  },
 };
 
 /** What each root field declares: its scope, or public. */
@@ -104,9 +128,9 @@ describe('every root field', () => {
     expect(Object.keys(OPERATIONS).sort()).toEqual(scoped);
   });
 
-  it('signUp and createAccessToken are the public ones', async () => {
+  it('signUp, createAccessToken and declining with a link are the public ones', async () => {
     const open = [...(await declarations())].filter(([, s]) => s === 'public').map(([n]) => n);
-    expect(open.sort()).toEqual(['createAccessToken', 'signUp']);
+    expect(open.sort()).toEqual(['createAccessToken', 'declineInvitation', 'signUp']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from './helpers/app';
 import { ONBOARDING_EXAMPLE } from './helpers/documents';
 import { PASSWORD, signUp } from './helpers/factories';
+import { acceptById, createOrganization, invite, markVerified } from './helpers/organizations';
 import { RestClient } from './helpers/rest';
 
 /*
@@ -258,6 +259,47 @@ describe('the security log', () => {
     );
     await a.graphql(LOG, {}, user.token);
     expect(await count()).toBe(before);
+  });
+
+  it("records organization membership changes in the member's log, without the actor's address", async () => {
+    const owner = await signUp(a);
+    const member = await signUp(a);
+    await markVerified(a, member.id);
+    const organizationId = await createOrganization(a, owner.token, 'Logged Co');
+    const [invitation] = await invite(a, owner.token, organizationId, [member.email]);
+    const membershipId = await acceptById(a, member.token, invitation!.id);
+    await a.graphql(
+      'mutation($input: UpdateMemberRoleInput!) { updateMemberRole(input: $input) { id } }',
+      { input: { membershipId, role: 'admin' } },
+      owner.token,
+    );
+    await a.graphql(
+      'mutation($id: ID!) { removeMember(membershipId: $id) { id } }',
+      { id: membershipId },
+      owner.token,
+    );
+
+    const log = (await a.graphql<LogPage>(LOG, { first: 100 }, member.token))
+      .data!.viewer.securityEvents.edges.map((edge) => edge.node)
+      .reverse();
+    expect(log.map((event) => [event.type, event.subjectId])).toEqual([
+      ['SIGN_UP', member.tokenId],
+      ['ORGANIZATION_MEMBERSHIP_ADDED', organizationId],
+      ['ORGANIZATION_MEMBERSHIP_CHANGED', organizationId],
+      ['ORGANIZATION_MEMBERSHIP_REMOVED', organizationId],
+    ]);
+    // The member's own acceptance carries their client; the owner's changes carry none.
+    expect(log[1]?.ip).not.toBeNull();
+    expect([log[2]?.ip, log[2]?.userAgent, log[3]?.ip, log[3]?.userAgent]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    const ownerLog = (
+      await a.graphql<LogPage>(LOG, { first: 100 }, owner.token)
+    ).data!.viewer.securityEvents.nodes.map((node) => node.type);
+    expect(ownerLog).toContain('ORGANIZATION_MEMBERSHIP_ADDED'); // created the organization
   });
 
   it('goes with the account', async () => {

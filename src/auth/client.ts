@@ -12,6 +12,9 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
+/** No client: work done outside a request, or an event in a log of someone other than the actor. */
+export const NO_CLIENT: ClientInfo = Object.freeze({ ip: null, userAgent: null });
+
 /** The network of a client address (ipaddr.js parses every notation, IPv4-mapped IPv6 included). */
 export function truncateAddress(address: string): string | null {
   if (!ipaddr.isValid(address)) return null;

@@ -2,7 +2,7 @@ import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { RequiresScope } from '../../graphql/scopes';
-import { OrganizationType } from '../organizations/organization.types';
+import { invitationOf, OrganizationType } from '../organizations/organization.types';
 import { CompleteOnboardingInput } from './onboarding.inputs';
 import type { OnboardingService } from './onboarding.service';
 import { CompleteOnboardingPayloadType } from './onboarding.types';
@@ -29,7 +29,7 @@ export class OnboardingResolver {
     return {
       onboarding: result.status,
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
-      invitations: result.invited,
+      invitations: result.invited.map((invitation) => invitationOf(invitation)),
       user: result.user,
     };
   }

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import { SecurityEvent } from '../../auth/security-event.entity';
-import type { SecurityEventConnectionType, SecurityEventType } from './security-log.types';
+import type { Page } from '../../graphql/connections';
+import type { SecurityEventType } from './security-log.types';
 
 /** Most events one page holds (`first`), and the default. */
 export const SECURITY_EVENTS_MAX_PAGE = 100;
@@ -14,7 +15,7 @@ const cursorOf = (seq: string) => Buffer.from(`sev:${seq}`).toString('base64url'
 
 function seqOf(cursor: string): string {
   const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1] || cursor.length > 64) throw new AppError(Errors.invalidCursor());
+  if (!match?.[1] || cursor.length > 64) throw new AppError(Errors.invalidCursor('after'));
   return match[1];
 }
 
@@ -27,8 +28,8 @@ export class SecurityLogService {
     userId: string,
     first: number = SECURITY_EVENTS_DEFAULT_PAGE,
     after?: string | null,
-  ): Promise<SecurityEventConnectionType> {
-    if (!Number.isInteger(first) || first < 0 || first > SECURITY_EVENTS_MAX_PAGE) {
+  ): Promise<Page<SecurityEventType>> {
+    if (!Number.isInteger(first) || first < 1 || first > SECURITY_EVENTS_MAX_PAGE) {
       throw new AppError(Errors.pageSize(SECURITY_EVENTS_MAX_PAGE));
     }
     const before = after ? seqOf(after) : undefined;
@@ -37,12 +38,12 @@ export class SecurityLogService {
       { user: userId, ...(before === undefined ? {} : { seq: { $lt: before } }) },
       { orderBy: { seq: 'desc' }, limit: first + 1 },
     );
-    const page = rows.slice(0, first);
-    const edges = page.map((event) => ({ cursor: cursorOf(event.seq), node: view(event) }));
     return {
-      edges,
-      nodes: edges.map((edge) => edge.node),
-      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      rows: rows
+        .slice(0, first)
+        .map((event) => ({ cursor: cursorOf(event.seq), node: view(event) })),
+      hasNextPage: rows.length > first,
+      count: () => this.em.count(SecurityEvent, { user: userId }),
     };
   }
 }

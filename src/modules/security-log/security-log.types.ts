@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { SECURITY_EVENT_TYPES, type SecurityEventKind } from '../../auth/security-event.entity';
+import { connectionType } from '../../graphql/connections';
 import { graphqlEnum } from '../../graphql/enums';
 
 export const SecurityEventTypeEnum = graphqlEnum(
@@ -38,36 +39,5 @@ export class SecurityEventType {
   subjectId!: string | null;
 }
 
-@ObjectType('SecurityEventEdge')
-export class SecurityEventEdgeType {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => SecurityEventType)
-  node!: SecurityEventType;
-}
-
-@ObjectType('SecurityEventPageInfo')
-export class SecurityEventPageInfoType {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page.' })
-  endCursor!: string | null;
-}
-
-@ObjectType('SecurityEventConnection', {
-  description: 'The security log, newest first, kept 90 days.',
-})
-export class SecurityEventConnectionType {
-  @Field(() => [SecurityEventEdgeType])
-  edges!: SecurityEventEdgeType[];
-
-  @Field(() => [SecurityEventType], {
-    description: 'The nodes of the edges, for clients that need no cursor.',
-  })
-  nodes!: SecurityEventType[];
-
-  @Field(() => SecurityEventPageInfoType)
-  pageInfo!: SecurityEventPageInfoType;
-}
+/** `SecurityEventConnection`: the security log, newest first, kept 90 days. */
+export const SecurityEventConnection = connectionType('SecurityEvent', SecurityEventType);

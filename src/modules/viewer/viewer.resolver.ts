@@ -14,12 +14,17 @@ import {
   OnboardingType,
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
-import { membershipOf, MembershipType } from '../organizations/organization.types';
+import {
+  invitationOf,
+  InvitationType,
+  membershipOf,
+  MembershipType,
+} from '../organizations/organization.types';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
 import type { SecurityLogService } from '../security-log/security-log.service';
-import { SecurityEventConnectionType } from '../security-log/security-log.types';
+import { SecurityEventConnection } from '../security-log/security-log.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
 
@@ -98,7 +103,7 @@ export class ViewerResolver {
     return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
   }
 
-  @FieldResolver(() => SecurityEventConnectionType, {
+  @FieldResolver(() => SecurityEventConnection.Connection, {
     description:
       "The viewer's security log, newest first: sign-ins, failures, tokens, password, email and key changes, exports. Kept 90 days.",
   })
@@ -108,8 +113,10 @@ export class ViewerResolver {
     @Arg('first', () => Int, { nullable: true, description: 'At most 100; default 20.' })
     first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
-  ): Promise<SecurityEventConnectionType> {
-    return ctx.services.securityEvents.list(viewer.id, first ?? undefined, after);
+  ) {
+    return SecurityEventConnection.of(
+      await ctx.services.securityEvents.list(viewer.id, first ?? undefined, after),
+    );
   }
 
   @FieldResolver(() => [MembershipType], {
@@ -117,6 +124,17 @@ export class ViewerResolver {
   })
   async organizations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<MembershipType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+  }
+
+  @FieldResolver(() => [InvitationType], {
+    description:
+      "Pending, unexpired invitations to the viewer's email once it is verified, newest first (at most 100).",
+  })
+  async invitations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<InvitationType[]> {
+    const now = new Date();
+    return (await ctx.services.invitations.received(viewer.profile)).map((invitation) =>
+      invitationOf(invitation, now),
+    );
   }
 }
 
