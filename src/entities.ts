@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ActivityEvent } from './modules/activity/activity-event.entity';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { AccessToken } from './auth/access-token.entity';
+import { MailOutbox } from './infra/mail/mail-outbox.entity';
 import { SecurityEvent } from './auth/security-event.entity';
 import { RateLimit } from './infra/rate-limit.entity';
 import { Onboarding } from './modules/onboarding/onboarding.entity';
@@ -19,5 +20,6 @@ export const entities = [
   Onboarding,
   ActivityEvent,
   RateLimit,
+  MailOutbox,
   SecurityEvent,
 ];

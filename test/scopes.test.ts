@@ -81,12 +81,20 @@ const OPERATIONS: Record<string, { document: string; variables?: Record<string, 
   },
 };
 
+/**
+ * Federation's own root fields (issue 21), added by @apollo/subgraph outside
+ * type-graphql: `_service` answers the SDL, `_entities` authorizes itself in
+ * its reference resolvers. Listed, so that any other undeclared field fails.
+ */
+const FEDERATION_FIELDS = ['_entities', '_service'];
+
 /** What each root field declares: its scope, or public. */
 async function declarations(): Promise<Map<string, TokenScope | 'public' | undefined>> {
   const schema = await buildGraphQLSchema();
   const out = new Map<string, TokenScope | 'public' | undefined>();
   for (const root of [schema.getQueryType(), schema.getMutationType()]) {
     for (const field of Object.values(root?.getFields() ?? {})) {
+      if (FEDERATION_FIELDS.includes(field.name)) continue;
       const { requiredScope, public: isPublic } = field.extensions as {
         requiredScope?: TokenScope;
         public?: boolean;

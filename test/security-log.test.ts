@@ -340,6 +340,12 @@ describe('the retention purge', () => {
       { type: 'SIGN_UP', old: false },
       { type: 'SIGN_IN_FAILED', old: false },
     ]);
+    // It runs as a daily job, scheduled once for every instance.
+    expect(
+      await a.sql(
+        "select name, cron, timezone from pgboss.schedule where name = 'security_log_purge'",
+      ),
+    ).toEqual([{ name: 'security_log_purge', cron: '17 3 * * *', timezone: 'UTC' }]);
     // Nothing left to do: a second run deletes nothing of this user's.
     await a.app.deps.securityLog.purge();
     expect(

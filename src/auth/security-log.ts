@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PreparedStatements } from '../infra/db/sql';
+import type { Jobs } from '../infra/jobs/jobs';
+import type { Log } from '../infra/logger';
 import type { User } from '../users/user.entity';
 import type { ClientInfo } from './client';
 import {
@@ -8,6 +10,9 @@ import {
   type SecurityEventKind,
 } from './security-event.entity';
 import { newId } from '../common/ids';
+
+/** The job that purges the security log past its retention. */
+export const SECURITY_LOG_PURGE_JOB = 'security_log_purge';
 
 /**
  * Writes the security log. An event joins the unit of work of the change it
@@ -66,6 +71,22 @@ export class SecurityLog {
       client.userAgent,
       tokenId,
     ]);
+  }
+
+  /**
+   * The retention purge as a daily job (03:17 UTC): the schedule fires once
+   * across instances, and `purge` is safe should two runs meet anyway.
+   */
+  async registerPurge(jobs: Jobs, log: Log): Promise<void> {
+    await jobs.work(
+      SECURITY_LOG_PURGE_JOB,
+      async () => {
+        const deleted = await this.purge();
+        log.info({ deleted }, 'security log purged');
+      },
+      { maxAttempts: 3, expireInSeconds: 15 * 60 },
+    );
+    await jobs.schedule(SECURITY_LOG_PURGE_JOB, '17 3 * * *');
   }
 
   /**
