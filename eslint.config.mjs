@@ -56,9 +56,10 @@ const LAYERS = [
     files: ['src/modules/**/*.ts'],
     forbid: [
       {
-        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|scopes$)',
+        regex:
+          '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|demand-control$|scopes$)',
         message:
-          'Features use graphql/ for its Context type, scalars, enums, connections and scope decorators only, and never rest/.',
+          'Features use graphql/ for its Context type, scalars, enums, connections, demand-control directives and scope decorators only, and never rest/.',
       },
     ],
   },

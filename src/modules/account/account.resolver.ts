@@ -3,6 +3,7 @@ import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { Public, RequiresScope } from '../../graphql/scopes';
+import { Cost } from '../../graphql/demand-control';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
@@ -21,9 +22,18 @@ declare module '../../graphql/context' {
   }
 }
 
+/**
+ * Demand control (src/graphql/demand-control.ts): a password hash (scrypt,
+ * ~65 ms of CPU and 16 MiB) costs what a hundred plain objects do; an export
+ * or a deletion reads or writes everything the account has.
+ */
+const PASSWORD_HASH_COST = 100;
+const WHOLE_ACCOUNT_COST = 50;
+
 @Resolver()
 export class AccountResolver {
   @Public()
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Creates an account and its first access token.',
   })
@@ -35,6 +45,7 @@ export class AccountResolver {
   }
 
   @Public()
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Signs in with email and password and issues a new Bearer token.',
   })
@@ -46,6 +57,7 @@ export class AccountResolver {
   }
 
   @RequiresScope(Scope.SENSITIVE)
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => ChangePasswordPayloadType, {
     description:
       'Changes the password. Existing access tokens stay valid unless revokeOtherTokens is true.',
@@ -60,6 +72,7 @@ export class AccountResolver {
   }
 
   @RequiresScope(Scope.SENSITIVE)
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => GraphQLJSONObject, {
     description:
       'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included.',
@@ -70,6 +83,7 @@ export class AccountResolver {
   }
 
   @RequiresScope(Scope.SENSITIVE)
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',

@@ -2,10 +2,12 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, type ClassType } f
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { RequiresScope } from '../../graphql/scopes';
+import { ListSize } from '../../graphql/demand-control';
 import type { User } from '../../users/user.entity';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { AccessTokenType } from '../access-tokens/access-token.types';
 import { AuthPayloadType, ChangePasswordPayloadType } from '../account/account.types';
+import { PROVIDERS } from '../api-keys/api-key.entity';
 import { ApiKeyType } from '../api-keys/api-key.types';
 import { statusOf } from '../onboarding/onboarding.service';
 import {
@@ -14,6 +16,7 @@ import {
   OnboardingType,
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
+import { MAX_RECEIVED } from '../organizations/invitation.service';
 import {
   invitationOf,
   InvitationType,
@@ -36,6 +39,9 @@ declare module '../../graphql/context' {
     securityEvents: SecurityLogService;
   }
 }
+
+/** The most active access tokens any plan allows: the longest `accessTokens` can be. */
+const MOST_ACCESS_TOKENS = Math.max(...Object.values(PLAN_LIMITS).map((l) => l.accessTokens));
 
 /**
  * The read side of the API: `Query.viewer` and every field of `Viewer`. The
@@ -68,6 +74,8 @@ export class ViewerResolver {
     return new UserType(viewer.profile);
   }
 
+  // Active tokens are bounded by the largest plan's limit.
+  @ListSize({ assumedSize: MOST_ACCESS_TOKENS })
   @FieldResolver(() => [AccessTokenType], {
     description: "The viewer's active access tokens (metadata only), oldest first.",
   })
@@ -75,6 +83,8 @@ export class ViewerResolver {
     return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
   }
 
+  // One key per provider.
+  @ListSize({ assumedSize: PROVIDERS.length })
   @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
   async apiKeys(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
     const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
@@ -135,6 +145,7 @@ export class ViewerResolver {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
   }
 
+  @ListSize({ assumedSize: MAX_RECEIVED })
   @FieldResolver(() => [InvitationType], {
     description:
       "Pending, unexpired invitations to the viewer's email once it is verified, newest first (at most 100).",

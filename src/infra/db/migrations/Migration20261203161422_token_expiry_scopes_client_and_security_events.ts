@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203154037_token_expiry_scopes_client_and_security_events extends Migration {
+export class Migration20261203161422_token_expiry_scopes_client_and_security_events extends Migration {
 
-  override name = 'Migration20261203154037_token_expiry_scopes_client_and_security_events';
+  override name = 'Migration20261203161422_token_expiry_scopes_client_and_security_events';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "security_events" ("seq" bigserial primary key, "id" text not null, "user_id" text not null, "type" text not null, "occurred_at" timestamptz not null, "ip" text null, "user_agent" text null, "subject_id" text null);`);
