@@ -58,7 +58,16 @@ export interface PublicError {
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
   retryAfter?: number;
+  /**
+   * What is wrong with `field`, when GraphQL refused the value itself (before
+   * any resolver ran): the REST face words its own message from this and its
+   * own schema of the field, instead of GraphQL's (`Variable "$timezone"…`).
+   */
+  problem?: InputProblem;
 }
+
+/** Why a request-level input check refused a field's value. */
+export type InputProblem = 'required' | 'null' | 'invalid';
 
 /**
  * An expected failure, thrown by the code that finds it and shown to the
@@ -168,7 +177,14 @@ export const Errors = {
     message: `A request may call ${mutation} only once.`,
   }),
   bodyNotAnObject: () => badInput('body', 'The body must be a JSON object.'),
-  unknownBodyField: (field: string) => badInput(field, `Unknown field "${field}".`),
+  /** Names the field only when it is a plain name (nothing else of the body is echoed). */
+  unknownBodyField: (field: string): PublicError =>
+    /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(field)
+      ? badInput(field, `Unknown field "${field}".`)
+      : {
+          code: ErrorCode.BAD_USER_INPUT,
+          message: 'The body has a field this request does not take.',
+        },
   unsupportedContentType: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'Unsupported Content-Type: send the body as application/json.',
@@ -176,10 +192,6 @@ export const Errors = {
   bodyTooLarge: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request body is too large.',
-  }),
-  emptyJsonBody: (): PublicError => ({
-    code: ErrorCode.BAD_USER_INPUT,
-    message: 'The body is empty but Content-Type says JSON: send a JSON object.',
   }),
   invalidJson: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
@@ -189,13 +201,27 @@ export const Errors = {
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request is malformed.',
   }),
-  methodNotAllowed: (method: string, path: string): PublicError => ({
+  methodNotAllowed: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
-    message: `Method ${method} is not allowed on ${path}.`,
+    message: 'This method is not allowed on this path: the Allow header lists those that are.',
   }),
-  noRoute: (path: string): PublicError => ({
+  noRoute: (): PublicError => ({
     code: ErrorCode.NOT_FOUND,
-    message: `No route ${path}.`,
+    message: 'There is nothing at this path.',
+  }),
+  noBodyExpected: () =>
+    badInput('body', 'This request takes no body: send none, or an empty JSON object {}.'),
+  headersTooLarge: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request headers are too large.',
+  }),
+  pathTooLong: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'A path segment is too long.',
+  }),
+  requestTimeout: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request was not received in time.',
   }),
 
   unstorableText: (field: string, reason: string) => badInput(field, `${field} ${reason}.`),
@@ -208,8 +234,17 @@ export const Errors = {
   // Input that GraphQL itself refuses: src/graphql/errors.ts rebuilds these
   // from graphql-js's errors, so that no submitted value is echoed.
   invalidInput: (): PublicError => ({ code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' }),
-  invalidValue: (at: string, reason: string, field: string) =>
-    badInput(field, `Invalid value for "${at}": ${reason}`),
+  invalidValue: (at: string, reason: string, field: string, problem: InputProblem) => ({
+    ...badInput(field, `Invalid value for "${at}": ${reason}`),
+    problem,
+  }),
+
+  // The REST face's words for request-level problems (`InputProblem`), with
+  // the field named as REST names it and its type described by REST's schema.
+  restFieldRequired: (field: string) => badInput(field, `${field} is required.`),
+  restFieldNotNull: (field: string) => badInput(field, `${field} must not be null.`),
+  restFieldInvalid: (field: string, expected: string) =>
+    badInput(field, `${field} must be ${expected}.`),
 } as const;
 
 /** Why GraphQL refused a value, in the words `Errors.invalidValue` quotes. */

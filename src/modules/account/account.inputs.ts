@@ -1,5 +1,5 @@
 import { IsEmail, IsOptional, MaxLength } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { ArgsType, Field, InputType } from 'type-graphql';
 import { ValidationMessages } from '../../common/errors';
 import { Limits, NotBlank } from '../../common/validation';
 import { IsPassword, PASSWORD_MAX_LENGTH } from '../../users/password-policy';
@@ -51,4 +51,11 @@ export class ChangePasswordInput {
   })
   @IsPassword()
   newPassword!: string;
+}
+
+@ArgsType()
+export class DeleteAccountArgs {
+  @Field(() => String)
+  @MaxLength(Limits.email)
+  confirmEmail!: string;
 }

@@ -1,9 +1,15 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Extensions, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
-import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
+import {
+  ChangePasswordInput,
+  CreateAccessTokenInput,
+  DeleteAccountArgs,
+  SignUpInput,
+} from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
+import { EXPORT_SCHEMA } from './export.schema';
 import type { ExportService } from './export.service';
 import {
   AuthPayloadType,
@@ -54,6 +60,8 @@ export class AccountResolver {
     return { message: PASSWORD_CHANGED, user };
   }
 
+  // The JSON Schema of the document, for the REST face's OpenAPI description.
+  @Extensions({ jsonSchema: EXPORT_SCHEMA })
   @Authorized()
   @Mutation(() => GraphQLJSONObject, {
     description:
@@ -70,7 +78,7 @@ export class AccountResolver {
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',
   })
   async deleteAccount(
-    @Arg('confirmEmail', () => String) confirmEmail: string,
+    @Args(() => DeleteAccountArgs) { confirmEmail }: DeleteAccountArgs,
     @Ctx() ctx: Context,
   ): Promise<DeleteAccountPayloadType> {
     const { user } = await ctx.auth.require();

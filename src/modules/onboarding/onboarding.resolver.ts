@@ -25,7 +25,7 @@ export class OnboardingResolver {
     const { user } = await ctx.auth.require();
     const result = await ctx.services.onboarding.complete(user, input);
     return {
-      onboarding: result.status,
+      onboarding: { id: user.id, ...result.status },
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
       invitations: result.invited,
       user: result.user,

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
 import type { User } from '../../users/user.entity';
 
@@ -22,6 +22,12 @@ export class OnboardingPreferencesType {
 
 @ObjectType('Onboarding')
 export class OnboardingType {
+  @Field(() => ID, {
+    description:
+      "The viewer's id: one per viewer, so that caching clients (Apollo Client) keep it as one object.",
+  })
+  id!: string;
+
   @Field(() => Boolean)
   completed!: boolean;
 
@@ -71,6 +77,12 @@ export class OnboardingStepType {
   description: 'A 5-step checklist, each step derived from the account data.',
 })
 export class OnboardingProgressType {
+  @Field(() => ID, {
+    description:
+      "The viewer's id: one per viewer, so that caching clients (Apollo Client) keep it as one object.",
+  })
+  id!: string;
+
   @Field(() => [OnboardingStepType])
   steps!: OnboardingStepType[];
 

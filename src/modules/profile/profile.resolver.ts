@@ -1,9 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { TimeZoneScalar } from '../../graphql/scalars';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
-import { UpdateProfileInput } from './profile.inputs';
+import { UpdateProfileInput, UpdateTimezoneArgs } from './profile.inputs';
 import type { ProfileService } from './profile.service';
 import { ProfileType } from './profile.types';
 
@@ -31,7 +31,7 @@ export class ProfileResolver {
       'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',
   })
   async updateTimezone(
-    @Arg('timezone', () => String) timezone: string,
+    @Args(() => UpdateTimezoneArgs) { timezone }: UpdateTimezoneArgs,
     @Ctx() ctx: Context,
   ): Promise<ProfileType> {
     const { user } = await ctx.auth.require();
