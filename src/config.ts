@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import { parseApiBaseUrl } from './infra/http-client';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
@@ -101,6 +102,12 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /**
+   * Provider-key checks against the provider per account (adding a key while
+   * validation is on, and validateApiKey): the server must not become an
+   * oracle for testing other people's leaked keys.
+   */
+  providerKeyChecks: { points: 20, duration: 60 * 60 },
 } satisfies Record<string, RateLimitPolicy>;
 
 export type LimitName = keyof typeof RATE_LIMIT_DEFAULTS;
@@ -134,6 +141,12 @@ const rateLimits = z
     return policies;
   });
 
+const PROVIDER_URL_VARIABLES = [
+  'PROVIDER_OPENAI_URL',
+  'PROVIDER_ANTHROPIC_URL',
+  'PROVIDER_GEMINI_URL',
+] as const;
+
 const envSchema = z
   .object({
     NODE_ENV: z
@@ -147,6 +160,15 @@ const envSchema = z
       (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
     ),
+    DATABASE_DIRECT_URL: optionalText.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      'DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL',
+    ),
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['named', 'unnamed'], {
+        error: 'DATABASE_PREPARED_STATEMENTS must be named or unnamed',
+      })
+      .default('named'),
     DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './.data')),
     EMBEDDED_PG_PORT: integer('EMBEDDED_PG_PORT', 1024, 65535, 54329),
     LOG_LEVEL: z
@@ -175,6 +197,12 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
+    PROVIDER_OPENAI_URL: optionalText,
+    PROVIDER_ANTHROPIC_URL: optionalText,
+    PROVIDER_GEMINI_URL: optionalText,
+    PROVIDER_KEY_CHECK_TIMEOUT_MS: integer('PROVIDER_KEY_CHECK_TIMEOUT_MS', 50, 60_000, 5_000),
+    PROVIDER_KEY_CHECK_CONCURRENCY: integer('PROVIDER_KEY_CHECK_CONCURRENCY', 1, 256, 8),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -184,11 +212,39 @@ const envSchema = z
         message: 'SCRYPT_LOG_N must be at least 14 in production',
       });
     }
+    if (env.DATABASE_DIRECT_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_DIRECT_URL'],
+        message:
+          'DATABASE_DIRECT_URL is only read with DATABASE_URL (the embedded database needs neither)',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.MASTER_KEYS) {
       ctx.addIssue({
         code: 'custom',
         path: ['MASTER_KEYS'],
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
+      });
+    }
+    for (const variable of PROVIDER_URL_VARIABLES) {
+      const raw = env[variable];
+      if (raw === undefined) continue;
+      try {
+        parseApiBaseUrl(variable, raw, { allowHttp: env.NODE_ENV !== 'production' });
+      } catch (error) {
+        // The message names the variable and never repeats its value.
+        ctx.addIssue({ code: 'custom', path: [variable], message: (error as Error).message });
+      }
+    }
+    // Tests must never reach the real providers: under NODE_ENV=test,
+    // validation is off unless asked for, and then needs every URL.
+    const missing = PROVIDER_URL_VARIABLES.find((variable) => env[variable] === undefined);
+    if (env.NODE_ENV === 'test' && env.VALIDATE_PROVIDER_KEYS === true && missing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
       });
     }
   });
@@ -211,6 +267,14 @@ export interface Config {
      * or a full pool must free one; past it, a request answers 503.
      */
     connectTimeoutMs: number;
+    /**
+     * A connection straight to PostgreSQL for what needs a session of its own
+     * (the migration lock), when `databaseUrl` points at a transaction-mode
+     * pooler; absent: `databaseUrl`.
+     */
+    directUrl: string | undefined;
+    /** `unnamed` behind a pooler without prepared-statement support (PgBouncer < 1.21). */
+    preparedStatements: 'named' | 'unnamed';
   };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
@@ -238,6 +302,20 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** Checking provider keys against the providers (src/modules/api-keys/providers). */
+  providerKeys: {
+    /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
+    validate: boolean;
+    /**
+     * PROVIDER_<NAME>_URL where set: each API's base, version path included,
+     * without a trailing slash. Unset: the real API.
+     */
+    baseUrls: { openai?: string; anthropic?: string; gemini?: string };
+    /** Deadline of one check, in milliseconds. */
+    timeoutMs: number;
+    /** Checks under way at once per process. */
+    maxConcurrent: number;
+  };
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -279,7 +357,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
       queueTimeoutMs: e.SCRYPT_QUEUE_TIMEOUT_MS,
     },
-    db: { poolMax: e.DB_POOL_MAX, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
+    db: {
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      directUrl: e.DATABASE_DIRECT_URL,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    },
     masterKeys: e.MASTER_KEYS,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     corsOrigins: e.CORS_ORIGINS
@@ -292,5 +375,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    providerKeys: {
+      validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
+      baseUrls: Object.fromEntries(
+        PROVIDER_URL_VARIABLES.flatMap((variable) => {
+          const raw = e[variable];
+          if (raw === undefined) return [];
+          const allowHttp = e.NODE_ENV !== 'production';
+          const provider = variable.slice('PROVIDER_'.length, -'_URL'.length).toLowerCase();
+          return [[provider, parseApiBaseUrl(variable, raw, { allowHttp })]];
+        }),
+      ),
+      timeoutMs: e.PROVIDER_KEY_CHECK_TIMEOUT_MS,
+      maxConcurrent: e.PROVIDER_KEY_CHECK_CONCURRENCY,
+    },
   };
 }

@@ -23,6 +23,14 @@ const UNAVAILABLE_MESSAGES =
   /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
 /**
+ * PgBouncer's own answers (all with code 08P01, which PostgreSQL itself uses
+ * for protocol violations) when it cannot serve a client: the server is
+ * down, its login keeps failing, or no server connection freed up in time.
+ */
+const POOLER_UNAVAILABLE =
+  /^(query_wait_timeout|server login has been failing|pgbouncer cannot connect to server|server conn crashed|no more connections allowed|client_login_timeout|server shutting down|database .* is (paused|disabled)|pooler error)/i;
+
+/**
  * True when `error` means the database cannot be reached right now (a
  * retryable condition, answered 503), looking through wrapped causes. Drivers
  * and the rate-limit store sometimes reject with plain objects, not Errors.
@@ -37,6 +45,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     };
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (code === '08P01' && typeof message === 'string' && POOLER_UNAVAILABLE.test(message)) {
+      return true;
+    }
     e = cause;
   }
   return false;
