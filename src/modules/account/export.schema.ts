@@ -1,5 +1,6 @@
 import { API_KEY_STATUSES } from '../api-keys/api-key.service';
 import { PROVIDERS } from '../api-keys/api-key.entity';
+import { KEY_CHECK_REASONS } from '../api-keys/key-check';
 import { INVITATION_STATUSES, ROLES } from '../organizations/organization.entity';
 import { PLANS } from '../../users/user.entity';
 
@@ -62,6 +63,8 @@ export const EXPORT_SCHEMA: Record<string, unknown> = {
         name: optionalText,
         maskedKey: optionalText,
         status: { type: 'string', enum: [...API_KEY_STATUSES] },
+        statusReason: { type: ['string', 'null'], enum: [...KEY_CHECK_REASONS, null] },
+        lastValidatedAt: optionalTime,
         createdAt: time,
         updatedAt: time,
       }),
