@@ -12,6 +12,7 @@ import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import type { Context } from './graphql/context';
+import { TrustedDocuments } from './graphql/trusted-documents';
 import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
 import {
@@ -193,11 +194,18 @@ async function createServer(
 
   const context = (request: FastifyRequest) => contextOf(deps, request);
   const schema = await buildGraphQLSchema();
-  const apollo = await createApolloServer(config, schema, server, logger);
+  // PERSISTED_QUERIES=safelist: read and checked now, so a bad manifest stops start-up.
+  const trusted =
+    config.persistedQueries.mode === 'safelist'
+      ? TrustedDocuments.fromFile(config.persistedQueries.manifestPath)
+      : undefined;
+  const apollo = await createApolloServer(config, schema, server, logger, trusted);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'HEAD']));
   server.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST'],
+    // Only trusted documents reach Apollo (the REST face's never come this way).
+    ...(trusted ? { preHandler: trusted.preHandler() } : {}),
     handler: fastifyApolloHandler(apollo, {
       context: (request) => Promise.resolve(context(request)),
     }),

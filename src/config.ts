@@ -102,6 +102,10 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /** inviteMembers requests per account (each up to 50 addresses, each a mail). */
+  invitations: { points: 20, duration: 60 * 60 },
+  /** Resends per invitation (each a mail to someone who has not answered). */
+  invitationResend: { points: 3, duration: 60 * 60 },
   /**
    * Provider-key checks against the provider per account (adding a key while
    * validation is on, and validateApiKey): the server must not become an
@@ -141,6 +145,23 @@ const rateLimits = z
     return policies;
   });
 
+/** A fraction from 0 to 1 (`0.01`). */
+const fraction = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !(value >= 0 && value <= 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a number from 0 to 1 (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 const PROVIDER_URL_VARIABLES = [
   'PROVIDER_OPENAI_URL',
   'PROVIDER_ANTHROPIC_URL',
@@ -197,6 +218,26 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    APOLLO_KEY: optionalText.refine(
+      (v) => v === undefined || /^[\x21-\x7e]{1,512}$/.test(v),
+      'APOLLO_KEY must be a graph API key from Apollo Studio',
+    ),
+    APOLLO_GRAPH_REF: optionalText.refine(
+      (v) => v === undefined || /^[A-Za-z0-9_-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/.test(v),
+      'APOLLO_GRAPH_REF must be <graph id>@<variant>',
+    ),
+    APOLLO_USAGE_REPORTING: boolean('APOLLO_USAGE_REPORTING'),
+    APOLLO_FIELD_SAMPLING: fraction('APOLLO_FIELD_SAMPLING', 0.01),
+    APOLLO_USAGE_REPORTING_ENDPOINT: optionalText.refine(
+      (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+      'APOLLO_USAGE_REPORTING_ENDPOINT must be an http(s) URL',
+    ),
+    PERSISTED_QUERIES: z
+      .enum(['apq', 'safelist'], { error: 'PERSISTED_QUERIES must be apq or safelist' })
+      .default('apq'),
+    PERSISTED_QUERIES_MANIFEST: optionalText.transform((v) =>
+      v === undefined ? undefined : path.resolve(v),
+    ),
     VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
     PROVIDER_OPENAI_URL: optionalText,
     PROVIDER_ANTHROPIC_URL: optionalText,
@@ -227,6 +268,20 @@ const envSchema = z
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
       });
     }
+    if ((env.APOLLO_KEY === undefined) !== (env.APOLLO_GRAPH_REF === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.APOLLO_KEY === undefined ? 'APOLLO_KEY' : 'APOLLO_GRAPH_REF'],
+        message: 'APOLLO_KEY and APOLLO_GRAPH_REF go together: set both or neither',
+      });
+    }
+    if (env.PERSISTED_QUERIES === 'safelist' && env.PERSISTED_QUERIES_MANIFEST === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PERSISTED_QUERIES_MANIFEST'],
+        message: 'PERSISTED_QUERIES_MANIFEST is required with PERSISTED_QUERIES=safelist',
+      });
+    }
     for (const variable of PROVIDER_URL_VARIABLES) {
       const raw = env[variable];
       if (raw === undefined) continue;
@@ -248,6 +303,23 @@ const envSchema = z
       });
     }
   });
+
+/** Apollo Studio: the graph this service reports to (README, "Federation and Apollo Studio"). */
+export interface ApolloStudioConfig {
+  key: string;
+  graphRef: string;
+  /** Whether this service sends usage reports (off behind a router that reports itself). */
+  usageReporting: boolean;
+  /** Share of requests traced field by field (the rest count as operations only). */
+  fieldSampling: number;
+  /** Where reports go instead of Apollo's ingress (a proxy; the tests' local endpoint). */
+  endpointUrl: string | undefined;
+}
+
+/** Persisted queries: automatic (bounded, any client registers) or a safelist of trusted documents. */
+export type PersistedQueriesConfig =
+  | { mode: 'apq' }
+  | { mode: 'safelist'; /** The manifest file, read once at start-up. */ manifestPath: string };
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -302,6 +374,9 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** Absent without APOLLO_KEY and APOLLO_GRAPH_REF. */
+  apollo: ApolloStudioConfig | undefined;
+  persistedQueries: PersistedQueriesConfig;
   /** Checking provider keys against the providers (src/modules/api-keys/providers). */
   providerKeys: {
     /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
@@ -375,6 +450,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    apollo:
+      e.APOLLO_KEY && e.APOLLO_GRAPH_REF
+        ? {
+            key: e.APOLLO_KEY,
+            graphRef: e.APOLLO_GRAPH_REF,
+            usageReporting: e.APOLLO_USAGE_REPORTING ?? true,
+            fieldSampling: e.APOLLO_FIELD_SAMPLING,
+            endpointUrl: e.APOLLO_USAGE_REPORTING_ENDPOINT,
+          }
+        : undefined,
+    persistedQueries:
+      e.PERSISTED_QUERIES === 'safelist' && e.PERSISTED_QUERIES_MANIFEST
+        ? { mode: 'safelist', manifestPath: e.PERSISTED_QUERIES_MANIFEST }
+        : { mode: 'apq' },
     providerKeys: {
       validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
       baseUrls: Object.fromEntries(

@@ -20,8 +20,11 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { KEY_CHECK_DEFAULTS, ProviderKeyChecker } from './modules/api-keys/providers';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
+import { InvitationService } from './modules/organizations/invitation.service';
+import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
+import { VisibleUsers } from './modules/users/visible-users';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -38,6 +41,7 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
+  visibleUsers: VisibleUsers;
   activity: ActivityService;
 }
 
@@ -67,11 +71,12 @@ export async function createDependencies(
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
+    visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'activity'>;
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'visibleUsers' | 'activity'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -96,6 +101,11 @@ export class Services implements RequestServices {
   /** What the viewer's fields show, read in one statement (shared by the process). */
   get viewerReads(): ViewerReads {
     return this.deps.viewerReads;
+  }
+
+  /** Whom a viewer may see, for entity references (shared by the process). */
+  get visibleUsers(): VisibleUsers {
+    return this.deps.visibleUsers;
   }
 
   get tokens(): AccessTokenService {
@@ -129,11 +139,22 @@ export class Services implements RequestServices {
   }
 
   get onboarding(): OnboardingService {
-    return this.once('onboarding', () => new OnboardingService(this.em));
+    return this.once('onboarding', () => new OnboardingService(this.em, this.invitations));
   }
 
   get organizations(): OrganizationService {
     return this.once('organizations', () => new OrganizationService(this.em));
+  }
+
+  get members(): MemberService {
+    return this.once('members', () => new MemberService(this.em));
+  }
+
+  get invitations(): InvitationService {
+    return this.once(
+      'invitations',
+      () => new InvitationService(this.em, this.deps.rateLimits, undefined),
+    );
   }
 
   /** Activity pings (shared by the process: its statements are built once). */

@@ -20,10 +20,16 @@ import {
   OnboardingType,
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
-import { membershipOf, MembershipType } from '../organizations/organization.types';
+import {
+  invitationOf,
+  InvitationType,
+  membershipOf,
+  MembershipType,
+} from '../organizations/organization.types';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
+import { UserType } from '../users/user.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
 
@@ -55,6 +61,14 @@ export class ViewerResolver {
   @FieldResolver(() => ProfileType)
   profile(@Root() viewer: ViewerType): UserSnapshot {
     return viewer.profile;
+  }
+
+  @FieldResolver(() => UserType, {
+    description:
+      'The viewer as others see them: the `User` entity other subgraphs of a federated graph extend.',
+  })
+  user(@Root() viewer: ViewerType): UserType {
+    return new UserType(viewer.profile);
   }
 
   @FieldResolver(() => [AccessTokenType], {
@@ -110,6 +124,17 @@ export class ViewerResolver {
   })
   async organizations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<MembershipType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+  }
+
+  @FieldResolver(() => [InvitationType], {
+    description:
+      "Pending, unexpired invitations to the viewer's email once it is verified, newest first (at most 100).",
+  })
+  async invitations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<InvitationType[]> {
+    const now = new Date();
+    return (await ctx.services.invitations.received(viewer.profile)).map((invitation) =>
+      invitationOf(invitation, now),
+    );
   }
 }
 
