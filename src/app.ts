@@ -28,6 +28,7 @@ import { securityHeaders } from './infra/http/security-headers';
 import { accessLogger, createLogger, deferredChildLogger, type Logger } from './infra/logger';
 import { MAX_PATH_PARAM_LENGTH } from './rest/compile';
 import { registerRestRoutes } from './rest/executor';
+import { EXPORT_SCHEMA } from './modules/account/export.schema';
 import { openApiDocument } from './rest/openapi';
 import { createContext, createDependencies, type Dependencies } from './services';
 
@@ -211,7 +212,9 @@ async function createServer(
     }),
   });
 
-  const routes = registerRestRoutes(server, schema, context);
+  const routes = registerRestRoutes(server, schema, context, {
+    'Mutation.exportData': EXPORT_SCHEMA,
+  });
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), ...route.methods]);

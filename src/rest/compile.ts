@@ -56,10 +56,18 @@ export const camelToSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${
  * the OpenAPI document need. A route that does not fit the schema stops the
  * server from starting.
  */
+/**
+ * JSON Schemas of JSONObject fields' objects, by `Type.field`
+ * (`Mutation.exportData`): what GraphQL's type cannot say, given by the
+ * composition root from the features that write those objects.
+ */
+export type AnswerSchemas = Readonly<Record<string, JsonSchema>>;
+
 export function compileRoute(
   schema: GraphQLSchema,
   schemas: InputSchemas,
   route: RestRoute,
+  answers: AnswerSchemas = {},
 ): CompiledRoute {
   const operation = parse(route.document);
   const errors = validate(schema, operation);
@@ -80,7 +88,7 @@ export function compileRoute(
   }
 
   const dateTimePaths = new Set<string>();
-  const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths);
+  const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths, answers);
   const { bodyFields, requestSchema } = bodyOf(schema, schemas, route, definition);
   const restNames = new Map([...bodyFields].map(([rest, graphql]) => [graphql, rest]));
   // Path parameters are named as the path names them (`keyId`, not `id`).
@@ -183,6 +191,7 @@ function selectionSchema(
   selectionSet: SelectionSetNode,
   prefix: string,
   dateTimePaths: Set<string>,
+  answers: AnswerSchemas,
 ): JsonSchema {
   const named = getNamedType(parent);
   if (!isObjectType(named)) throw new Error(`REST: cannot select from ${named.name}`);
@@ -194,14 +203,14 @@ function selectionSchema(
     const key = selection.alias?.value ?? selection.name.value;
     const path = prefix ? `${prefix}.${key}` : key;
     if (getNamedType(field.type).name === 'DateTime') dateTimePaths.add(path);
-    // A JSONObject field says what its object holds in its `jsonSchema` extension.
-    const declared = field.extensions['jsonSchema'] as JsonSchema | undefined;
+    // A JSONObject field's object, as its owner describes it (AnswerSchemas).
+    const declared = answers[`${named.name}.${field.name}`];
     properties[key] =
       declared && !selection.selectionSet
         ? isNonNullType(field.type)
           ? declared
           : nullable(declared)
-        : outputSchema(field.type, selection.selectionSet, path, dateTimePaths);
+        : outputSchema(field.type, selection.selectionSet, path, dateTimePaths, answers);
   }
   return {
     type: 'object',
@@ -216,6 +225,7 @@ function outputSchema(
   selectionSet: SelectionSetNode | undefined,
   path: string,
   dateTimePaths: Set<string>,
+  answers: AnswerSchemas,
 ): JsonSchema {
   const required = isNonNullType(type);
   const inner = required ? type.ofType : type;
@@ -223,10 +233,10 @@ function outputSchema(
   if (isListType(inner)) {
     schema = {
       type: 'array',
-      items: outputSchema(inner.ofType, selectionSet, path, dateTimePaths),
+      items: outputSchema(inner.ofType, selectionSet, path, dateTimePaths, answers),
     };
   } else if (selectionSet) {
-    schema = selectionSchema(inner, selectionSet, path, dateTimePaths);
+    schema = selectionSchema(inner, selectionSet, path, dateTimePaths, answers);
   } else {
     schema = leafSchema(inner.name, inner);
   }

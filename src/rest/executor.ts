@@ -7,7 +7,7 @@ import { isInternal, toPublicError } from '../graphql/errors';
 import { sendError } from '../infra/http/errors';
 import { describeForLog } from '../infra/logger';
 import { InputSchemas } from '../graphql/input-schema';
-import { compileRoute, type CompiledRoute } from './compile';
+import { compileRoute, type AnswerSchemas, type CompiledRoute } from './compile';
 import { ROUTES } from './routes';
 
 /**
@@ -19,9 +19,10 @@ export function registerRestRoutes(
   server: FastifyInstance,
   schema: GraphQLSchema,
   contextOf: (request: FastifyRequest) => Context,
+  answers: AnswerSchemas = {},
 ): CompiledRoute[] {
   const schemas = new InputSchemas();
-  const routes = ROUTES.map((route) => compileRoute(schema, schemas, route));
+  const routes = ROUTES.map((route) => compileRoute(schema, schemas, route, answers));
   for (const route of routes) {
     server.route({
       method: route.method,

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Args, Authorized, Ctx, Extensions, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import {
@@ -9,7 +9,6 @@ import {
   SignUpInput,
 } from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
-import { EXPORT_SCHEMA } from './export.schema';
 import type { ExportService } from './export.service';
 import {
   AuthPayloadType,
@@ -60,8 +59,6 @@ export class AccountResolver {
     return { message: PASSWORD_CHANGED, user };
   }
 
-  // The JSON Schema of the document, for the REST face's OpenAPI description.
-  @Extensions({ jsonSchema: EXPORT_SCHEMA })
   @Authorized()
   @Mutation(() => GraphQLJSONObject, {
     description:

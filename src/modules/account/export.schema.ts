@@ -83,6 +83,7 @@ export const EXPORT_SCHEMA: Record<string, unknown> = {
     memberships: {
       type: 'array',
       items: closed({
+        id: text,
         organizationId: text,
         role: { type: 'string', enum: [...ROLES] },
         joinedAt: time,
@@ -95,8 +96,10 @@ export const EXPORT_SCHEMA: Record<string, unknown> = {
           id: text,
           organizationId: text,
           email: { type: 'string', format: 'email' },
+          role: { type: 'string', enum: [...ROLES] },
           status: { type: 'string', enum: [...INVITATION_STATUSES] },
           createdAt: time,
+          expiresAt: time,
         }),
       },
       received: {
@@ -105,8 +108,10 @@ export const EXPORT_SCHEMA: Record<string, unknown> = {
           id: text,
           organizationId: text,
           organizationName: text,
+          role: { type: 'string', enum: [...ROLES] },
           status: { type: 'string', enum: [...INVITATION_STATUSES] },
           createdAt: time,
+          expiresAt: time,
         }),
       },
     }),
