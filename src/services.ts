@@ -8,7 +8,9 @@ import type { Config, LimitName } from './config';
 import type { Context, RequestServices } from './graphql/context';
 import type { Database } from './infra/db/database';
 import { PreparedStatements, rateLimitStore } from './infra/db/sql';
+import { Jobs } from './infra/jobs/jobs';
 import type { Log, Logger } from './infra/logger';
+import { Mail, type SecretBox } from './infra/mail/mail';
 import { RateLimits } from './infra/rate-limits';
 import { AccessTokenService } from './modules/access-tokens/access-token.service';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
@@ -43,6 +45,10 @@ export interface Dependencies {
   viewerReads: ViewerReads;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
+  /** Background jobs (pg-boss): features register handlers and schedules here. */
+  jobs: Jobs;
+  /** The transactional mail outbox. */
+  mail: Mail;
 }
 
 export async function createDependencies(
@@ -53,12 +59,16 @@ export async function createDependencies(
   const { orm } = database;
   const statements = new PreparedStatements(orm);
   const tokenUsage = new TokenUsage(statements, logger);
+  const keyRing = await loadKeyRing(config);
+  const jobs = new Jobs(database.url, config.jobs, logger);
+  const mail = new Mail(orm, jobs, config.mail, secretBox(keyRing), logger);
+  await mail.register();
   return {
     config,
     orm,
     logger,
     hasher: new PasswordHasher(config.scrypt),
-    keyRing: await loadKeyRing(config),
+    keyRing,
     keyChecker: new ProviderKeyChecker({
       ...KEY_CHECK_DEFAULTS,
       enabled: config.providerKeys.validate,
@@ -73,6 +83,35 @@ export async function createDependencies(
     viewerReads: new ViewerReads(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
+    jobs,
+    mail,
+  };
+}
+
+/** The master key ring as the outbox's sealer: `version.iv.tag.ciphertext`, base64url parts. */
+function secretBox(keyRing: KeyRing): SecretBox {
+  return {
+    seal(plaintext, associatedData) {
+      const sealed = keyRing.seal(plaintext, associatedData);
+      return [
+        sealed.keyVersion,
+        sealed.iv.toString('base64url'),
+        sealed.authTag.toString('base64url'),
+        sealed.ciphertext.toString('base64url'),
+      ].join('.');
+    },
+    open(text, associatedData) {
+      const [keyVersion = '', iv = '', authTag = '', ciphertext = ''] = text.split('.');
+      return keyRing.open(
+        {
+          keyVersion,
+          iv: Buffer.from(iv, 'base64url'),
+          authTag: Buffer.from(authTag, 'base64url'),
+          ciphertext: Buffer.from(ciphertext, 'base64url'),
+        },
+        associatedData,
+      );
+    },
   };
 }
 
@@ -171,7 +210,10 @@ export class Services implements RequestServices {
   }
 
   get deletion(): AccountDeletionService {
-    return this.once('deletion', () => new AccountDeletionService(this.em, this.deps.rateLimits));
+    return this.once(
+      'deletion',
+      () => new AccountDeletionService(this.em, this.deps.rateLimits, this.deps.mail),
+    );
   }
 
   private once<T>(name: ServiceName, make: () => T): T {

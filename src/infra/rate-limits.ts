@@ -21,6 +21,8 @@ export interface RateLimitPolicy {
  */
 export class RateLimits<Name extends string = string> {
   private readonly limiters: Record<Name, RateLimiterPostgres>;
+  /** Told of every refused attempt (the metrics count them by limit). */
+  onRefused: ((name: Name) => void) | undefined;
 
   constructor(store: RateLimitStore, policies: Readonly<Record<Name, RateLimitPolicy>>) {
     this.limiters = Object.fromEntries(
@@ -44,7 +46,7 @@ export class RateLimits<Name extends string = string> {
 
   /** Counts one attempt; throws RATE_LIMITED (with Retry-After) beyond the limit. */
   async consume(name: Name, key: string): Promise<void> {
-    await this.store(() => this.limiters[name].consume(key));
+    await this.store(() => this.limiters[name].consume(key), name);
   }
 
   /** Gives back the attempt just counted (it succeeded: only failures should count). */
@@ -65,11 +67,12 @@ export class RateLimits<Name extends string = string> {
     return Object.keys(this.limiters).flatMap((name) => keys.map((key) => `${name}:${key}`));
   }
 
-  private async store(operation: () => Promise<unknown>): Promise<void> {
+  private async store(operation: () => Promise<unknown>, limit?: Name): Promise<void> {
     try {
       await operation();
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
+        if (limit !== undefined) this.onRefused?.(limit);
         throw new AppError(
           Errors.rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
         );

@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { Cost } from '../../graphql/demand-control';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import {
   ChangePasswordInput,
@@ -24,8 +25,17 @@ declare module '../../graphql/context' {
   }
 }
 
+/**
+ * Demand control (src/graphql/demand-control.ts): a password hash (scrypt,
+ * ~65 ms of CPU and 16 MiB) costs what a hundred plain objects do; an export
+ * or a deletion reads or writes everything the account has.
+ */
+const PASSWORD_HASH_COST = 100;
+const WHOLE_ACCOUNT_COST = 50;
+
 @Resolver()
 export class AccountResolver {
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Creates an account and its first access token.',
   })
@@ -36,6 +46,7 @@ export class AccountResolver {
     return ctx.services.accounts.signUp(input);
   }
 
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Signs in with email and password and issues a new Bearer token.',
   })
@@ -47,6 +58,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => ChangePasswordPayloadType, {
     description: 'Changes the password. Existing access tokens stay valid.',
   })
@@ -60,6 +72,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => GraphQLJSONObject, {
     description:
       'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included.',
@@ -70,6 +83,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',

@@ -1,6 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ListSize } from '../../graphql/demand-control';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
 import type { User } from '../../users/user.entity';
+import { ONBOARDING_LIMITS } from './onboarding.inputs';
+import { STEP_IDS } from './progress';
 
 @ObjectType('OnboardingPreferences')
 export class OnboardingPreferencesType {
@@ -52,6 +55,7 @@ export class CompleteOnboardingPayloadType {
   })
   organization!: OrganizationType | null;
 
+  @ListSize({ assumedSize: ONBOARDING_LIMITS.invites })
   @Field(() => [InvitationType], { description: 'Invitations created by this completion.' })
   invitations!: InvitationType[];
 
@@ -83,6 +87,7 @@ export class OnboardingProgressType {
   })
   id!: string;
 
+  @ListSize({ assumedSize: STEP_IDS.length })
   @Field(() => [OnboardingStepType])
   steps!: OnboardingStepType[];
 
