@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from './infra/db/orm-config';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
@@ -163,6 +163,12 @@ const envSchema = z
       120_000,
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
+    DATABASE_QUERY_TIMEOUT_MS: integer(
+      'DATABASE_QUERY_TIMEOUT_MS',
+      100,
+      120_000,
+      DEFAULT_QUERY_TIMEOUT_MS,
+    ),
     MASTER_KEYS: masterKeys,
     GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
     CORS_ORIGINS: optionalText.refine(
@@ -211,6 +217,12 @@ export interface Config {
      * or a full pool must free one; past it, a request answers 503.
      */
     connectTimeoutMs: number;
+    /**
+     * How long one statement may wait for the database's answer (client-side,
+     * on every pooled connection); past it the connection is closed and the
+     * request answers 503.
+     */
+    queryTimeoutMs: number;
   };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
@@ -279,7 +291,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SCRYPT_MAX_CONCURRENCY,
       queueTimeoutMs: e.SCRYPT_QUEUE_TIMEOUT_MS,
     },
-    db: { poolMax: e.DB_POOL_MAX, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
+    db: {
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    },
     masterKeys: e.MASTER_KEYS,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     corsOrigins: e.CORS_ORIGINS

@@ -21,7 +21,7 @@ export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
-  db: { poolMax: number; connectTimeoutMs: number };
+  db: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
 }
 
 /**
@@ -69,6 +69,7 @@ export async function openDatabase(
         entities: options.entities,
         poolMax: config.db.poolMax,
         connectTimeoutMs: config.db.connectTimeoutMs,
+        queryTimeoutMs: config.db.queryTimeoutMs,
         log: logger,
       }),
     );
