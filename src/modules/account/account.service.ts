@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import type { Requester } from '../../auth/requester';
@@ -6,6 +6,7 @@ import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { normaliseEmail } from '../../users/email';
+import { accountOwner, lockAccount } from '../../users/account-lock';
 import { User } from '../../users/user.entity';
 import { AccessToken } from '../../auth/access-token.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
@@ -63,7 +64,11 @@ export class AccountService {
     const email = normaliseEmail(input.email);
     await this.limits.consume('signInPerAddress', this.requester.ip);
     const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
-    await this.limits.consume('passwordAttempts', accountKey(user?.id, email));
+    await this.limits.consume(
+      'passwordAttempts',
+      accountKey(user?.id, email),
+      user ? accountOwner(this.em, user.id) : undefined,
+    );
     if (!user) {
       await this.hasher.verifyNothing(input.password);
       throw new AppError(Errors.invalidCredentials());
@@ -73,7 +78,7 @@ export class AccountService {
     await this.limits.reset('passwordAttempts', accountKey(user.id, email));
     await this.limits.refund('signInPerAddress', this.requester.ip);
     await this.rehashIfOutdated(user, input.password);
-    await this.limits.consume('tokenCreation', user.id);
+    await this.limits.consume('tokenCreation', user.id, accountOwner(this.em, user.id));
     return this.issueWithinPlan(user, input.name?.trim() ?? 'Access token');
   }
 
@@ -82,7 +87,11 @@ export class AccountService {
     user: User,
     input: { currentPassword: string; newPassword: string },
   ): Promise<void> {
-    await this.limits.consume('passwordAttempts', accountKey(user.id, user.email));
+    await this.limits.consume(
+      'passwordAttempts',
+      accountKey(user.id, user.email),
+      accountOwner(this.em, user.id),
+    );
     await this.em.populate(user, ['passwordHash']);
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
       throw new AppError(Errors.wrongCurrentPassword());
@@ -98,11 +107,8 @@ export class AccountService {
    */
   private issueWithinPlan(user: User, name: string): Promise<IssuedToken> {
     return this.em.transactional(async (em) => {
-      const locked = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      // Deleted since the password check: as if it had never been there.
+      const locked = await lockAccount(em, user.id, Errors.invalidCredentials);
       const limit = PLAN_LIMITS[locked.plan].accessTokens;
       if ((await em.count(AccessToken, { user: locked, revokedAt: null })) >= limit) {
         throw new AppError(Errors.accessTokenPlanLimit(locked.plan, limit));

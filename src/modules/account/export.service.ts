@@ -11,7 +11,8 @@ import { AccessToken } from '../../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
-import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
+import { accountOwner, findAccount } from '../../users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
@@ -32,10 +33,10 @@ export class ExportService {
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
     return this.em.transactional(
       async (em) => {
-        const user = await em.findOneOrFail(User, { id: userId });
+        const user = await findAccount(em, userId);
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(

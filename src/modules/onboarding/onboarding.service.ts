@@ -1,11 +1,11 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isEmail } from 'class-validator';
 import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { normaliseEmail } from '../../users/email';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
-import { User } from '../../users/user.entity';
+import { lockAccount } from '../../users/account-lock';
+import type { User } from '../../users/user.entity';
 import type { CompleteOnboardingInput } from './onboarding.inputs';
 import { Onboarding } from './onboarding.entity';
 
@@ -57,11 +57,7 @@ export class OnboardingService {
   async complete(user: User, input: CompleteOnboardingInput): Promise<OnboardingResult> {
     const invites = this.inviteList(user, input.inviteEmails ?? []);
     return this.em.transactional(async (em) => {
-      const me = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const me = await lockAccount(em, user.id);
       me.name = input.fullName.trim();
       me.jobTitle = input.jobTitle.trim();
       me.preferredStyle = input.prdStyle.trim();
