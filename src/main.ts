@@ -25,9 +25,25 @@ async function main(): Promise<void> {
 
   const starting: Promise<App> = createApp(config, logger);
   let stopping: Promise<void> | undefined;
+  // The first SIGTERM or SIGINT starts the shutdown; a repeated one (npm
+  // forwards the signal it gets, and a signal to the whole group reaches node
+  // as well) changes nothing, so the database is always stopped after the
+  // drain. No handler calls process.exit: the process ends when nothing is
+  // left open, with the exit code set below.
   const shutdown = (signal: NodeJS.Signals) => {
-    stopping ??= (async () => {
+    if (stopping) {
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = (async () => {
       logger.info({ signal }, 'shutting down');
+      // Should a handle keep the process alive after everything is closed,
+      // exit anyway, well after the grace period and the database stop.
+      setTimeout(() => {
+        logger.warn('handles still open after shutdown: exiting');
+        logger.flush();
+        process.exit();
+      }, config.shutdownGraceMs + 30_000).unref();
       try {
         const app = await starting.catch(() => undefined);
         await app?.close();
@@ -50,7 +66,7 @@ async function main(): Promise<void> {
   const url = new URL(address);
   if (config.host === 'localhost') url.hostname = 'localhost';
   logger.info(
-    { url: `${url.origin}${GRAPHQL_PATH}`, node: process.version },
+    { url: `${url.origin}${GRAPHQL_PATH}`, node: process.version, pid: process.pid },
     `GraphQL served at ${url.origin}${GRAPHQL_PATH}`,
   );
 }

@@ -22,11 +22,16 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Runs the compiled server (`node dist/src/main.js`, what `npm start` runs)
- * with the given environment and waits until its log says where it serves.
+ * Runs the compiled server (`node dist/src/main.js`, what `npm start` runs;
+ * with `cwd`, that checkout's) with the given environment and waits until its log says where it serves.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [MAIN], {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<RunningServer> {
+  const main = options.cwd ? path.join(options.cwd, 'dist', 'src', 'main.js') : MAIN;
+  const child = spawn(process.execPath, [main], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

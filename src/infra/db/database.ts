@@ -42,7 +42,7 @@ export async function openDatabase(
   let url = config.databaseUrl;
   if (!url) {
     const pgLog = logger.child({ component: 'postgres' });
-    // Loaded only when needed: the package is ESM and jest's sandbox cannot load it.
+    // Loaded only when needed: a server with DATABASE_URL never starts one.
     const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     const started = await startEmbeddedPostgres({
       dataDir: config.dataDir,
@@ -57,8 +57,8 @@ export async function openDatabase(
     });
     url = started.urlFor(EMBEDDED_DATABASE_NAME);
     logger.info(
-      { dataDir: config.dataDir, port: config.embeddedPgPort },
-      'embedded PostgreSQL started',
+      { dataDir: config.dataDir, cluster: started.clusterDir, port: config.embeddedPgPort },
+      `embedded PostgreSQL started (cluster in ${started.clusterDir})`,
     );
   }
   let orm: MikroORM | undefined;
