@@ -40,7 +40,8 @@ async function main(): Promise<void> {
       database ??= await startEmbeddedPostgres({ dataDir, port });
       process.stdout.write('started\n');
     } else if (command === 'freeze') {
-      frozen = freeze(path.join(dataDir, 'pg'));
+      if (!database) throw new Error('freeze: the server is stopped');
+      frozen = freeze(database.clusterDir);
       process.stdout.write('frozen\n');
     } else if (command === 'thaw') {
       thaw(frozen);
