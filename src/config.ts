@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from './infra/db/orm-config';
+import { parseApiBaseUrl } from './infra/http-client';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
 /**
@@ -101,6 +102,12 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /**
+   * Provider-key checks against the provider per account (adding a key while
+   * validation is on, and validateApiKey): the server must not become an
+   * oracle for testing other people's leaked keys.
+   */
+  providerKeyChecks: { points: 20, duration: 60 * 60 },
 } satisfies Record<string, RateLimitPolicy>;
 
 export type LimitName = keyof typeof RATE_LIMIT_DEFAULTS;
@@ -133,6 +140,12 @@ const rateLimits = z
     }
     return policies;
   });
+
+const PROVIDER_URL_VARIABLES = [
+  'PROVIDER_OPENAI_URL',
+  'PROVIDER_ANTHROPIC_URL',
+  'PROVIDER_GEMINI_URL',
+] as const;
 
 const envSchema = z
   .object({
@@ -181,6 +194,12 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
+    PROVIDER_OPENAI_URL: optionalText,
+    PROVIDER_ANTHROPIC_URL: optionalText,
+    PROVIDER_GEMINI_URL: optionalText,
+    PROVIDER_KEY_CHECK_TIMEOUT_MS: integer('PROVIDER_KEY_CHECK_TIMEOUT_MS', 50, 60_000, 5_000),
+    PROVIDER_KEY_CHECK_CONCURRENCY: integer('PROVIDER_KEY_CHECK_CONCURRENCY', 1, 256, 8),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SCRYPT_LOG_N < 14) {
@@ -195,6 +214,26 @@ const envSchema = z
         code: 'custom',
         path: ['MASTER_KEYS'],
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
+      });
+    }
+    for (const variable of PROVIDER_URL_VARIABLES) {
+      const raw = env[variable];
+      if (raw === undefined) continue;
+      try {
+        parseApiBaseUrl(variable, raw, { allowHttp: env.NODE_ENV !== 'production' });
+      } catch (error) {
+        // The message names the variable and never repeats its value.
+        ctx.addIssue({ code: 'custom', path: [variable], message: (error as Error).message });
+      }
+    }
+    // Tests must never reach the real providers: under NODE_ENV=test,
+    // validation is off unless asked for, and then needs every URL.
+    const missing = PROVIDER_URL_VARIABLES.find((variable) => env[variable] === undefined);
+    if (env.NODE_ENV === 'test' && env.VALIDATE_PROVIDER_KEYS === true && missing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
       });
     }
   });
@@ -250,6 +289,20 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** Checking provider keys against the providers (src/modules/api-keys/providers). */
+  providerKeys: {
+    /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
+    validate: boolean;
+    /**
+     * PROVIDER_<NAME>_URL where set: each API's base, version path included,
+     * without a trailing slash. Unset: the real API.
+     */
+    baseUrls: { openai?: string; anthropic?: string; gemini?: string };
+    /** Deadline of one check, in milliseconds. */
+    timeoutMs: number;
+    /** Checks under way at once per process. */
+    maxConcurrent: number;
+  };
 }
 
 /** Apollo Studio's Explorer may call a local server from the browser. */
@@ -308,5 +361,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    providerKeys: {
+      validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
+      baseUrls: Object.fromEntries(
+        PROVIDER_URL_VARIABLES.flatMap((variable) => {
+          const raw = e[variable];
+          if (raw === undefined) return [];
+          const allowHttp = e.NODE_ENV !== 'production';
+          const provider = variable.slice('PROVIDER_'.length, -'_URL'.length).toLowerCase();
+          return [[provider, parseApiBaseUrl(variable, raw, { allowHttp })]];
+        }),
+      ),
+      timeoutMs: e.PROVIDER_KEY_CHECK_TIMEOUT_MS,
+      maxConcurrent: e.PROVIDER_KEY_CHECK_CONCURRENCY,
+    },
   };
 }

@@ -18,6 +18,7 @@ import { PasswordHasher } from './modules/account/password-hasher';
 import { ActivityService } from './modules/activity/activity.service';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
+import { KEY_CHECK_DEFAULTS, ProviderKeyChecker } from './modules/api-keys/providers';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
@@ -30,6 +31,8 @@ export interface Dependencies {
   logger: Logger;
   hasher: PasswordHasher;
   keyRing: KeyRing;
+  /** Checks provider keys against the providers; its slots bound this process's checks. */
+  keyChecker: ProviderKeyChecker;
   rateLimits: RateLimits<LimitName>;
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
@@ -52,6 +55,13 @@ export async function createDependencies(
     logger,
     hasher: new PasswordHasher(config.scrypt),
     keyRing: await loadKeyRing(config),
+    keyChecker: new ProviderKeyChecker({
+      ...KEY_CHECK_DEFAULTS,
+      enabled: config.providerKeys.validate,
+      baseUrls: config.providerKeys.baseUrls,
+      timeoutMs: config.providerKeys.timeoutMs,
+      maxConcurrent: config.providerKeys.maxConcurrent,
+    }),
     rateLimits: new RateLimits(await rateLimitStore(orm), config.rateLimits),
     statements,
     tokenUsage,
@@ -107,7 +117,14 @@ export class Services implements RequestServices {
   get apiKeys(): ApiKeyService {
     return this.once(
       'apiKeys',
-      () => new ApiKeyService(() => this.em, this.deps.keyRing, this.requester.log),
+      () =>
+        new ApiKeyService(
+          () => this.em,
+          this.deps.keyRing,
+          this.requester.log,
+          this.deps.keyChecker,
+          this.deps.rateLimits,
+        ),
     );
   }
 

@@ -68,7 +68,7 @@ describe('addApiKey', () => {
       provider: 'openai',
       name: 'My OpenAI Key',
       maskedKey: 'sk-proj-…c123',
-      status: 'active',
+      status: 'unverified',
     });
     expect(await list(user)).toEqual([
       {
@@ -76,7 +76,7 @@ describe('addApiKey', () => {
         provider: 'openai',
         name: 'My OpenAI Key',
         maskedKey: 'sk-proj-…c123',
-        status: 'active',
+        status: 'unverified',
       },
     ]);
 
@@ -188,7 +188,7 @@ describe('encryption at rest', () => {
 
     const keys = await list(user);
     expect(keys).toEqual([
-      expect.objectContaining({ id: intact.id, status: 'active', maskedKey: 'AIza…gggg' }),
+      expect.objectContaining({ id: intact.id, status: 'unverified', maskedKey: 'AIza…gggg' }),
       expect.objectContaining({ id: tampered.id, status: 'unreadable', maskedKey: null }),
     ]);
     const me = await server.graphql('{ viewer { id } }', {}, user.token);
@@ -214,7 +214,7 @@ describe('encryption at rest', () => {
       expect.objectContaining({ id: attackerKey.id, status: 'unreadable', maskedKey: null }),
     ]);
     expect(await list(victim)).toEqual([
-      expect.objectContaining({ status: 'active', maskedKey: 'sk-proj-…c123' }),
+      expect.objectContaining({ status: 'unverified', maskedKey: 'sk-proj-…c123' }),
     ]);
   });
 });
@@ -273,8 +273,8 @@ describe('npm run keys:reencrypt', () => {
         user.token,
       );
       expect(result.data!.viewer.apiKeys.map((k) => [k.status, k.maskedKey])).toEqual([
-        ['active', 'sk-ant-…9999'],
-        ['active', 'sk-proj-…c123'],
+        ['unverified', 'sk-ant-…9999'],
+        ['unverified', 'sk-proj-…c123'],
       ]);
     } finally {
       await rotated.close();

@@ -85,7 +85,9 @@ describe('exportData', () => {
         interests: ['exports'],
       },
       onboarding: { completed: true },
-      apiKeys: [{ provider: 'openai', name: 'Mine', maskedKey: 'sk-proj-…c123', status: 'active' }],
+      apiKeys: [
+        { provider: 'openai', name: 'Mine', maskedKey: 'sk-proj-…c123', status: 'unverified' },
+      ],
       accessTokens: [
         { id: user.tokenId, name: 'Sign-up token', revokedAt: null },
         { name: 'Laptop', revokedAt: null },

@@ -164,7 +164,7 @@ describe('/api/user/* (camelCase)', () => {
       expect.objectContaining({
         id: added.body['id'],
         maskedKey: 'sk-ant-api03-…1234',
-        status: 'active',
+        status: 'unverified',
       }),
     ]);
     expect(listed.text).not.toContain('abcdefghijklmnop');

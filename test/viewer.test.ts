@@ -151,7 +151,7 @@ describe('the whole viewer', () => {
     expect(viewer.planLimits).toEqual({ plan: 'starter', accessTokens: 5, activeAccessTokens: 2 });
 
     expect(viewer.apiKeys).toEqual([
-      { provider: 'openai', name: 'Main', maskedKey: 'sk-proj-…7890', status: 'active' },
+      { provider: 'openai', name: 'Main', maskedKey: 'sk-proj-…7890', status: 'unverified' },
     ]);
 
     const [onboarding] = await server.sql<{ completed_at: Date }>(

@@ -58,7 +58,16 @@ export interface PublicError {
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
   retryAfter?: number;
+  /** Why, among the causes a code has, where a client may act on it (PROVIDER_REJECTED_KEY). */
+  reason?: ErrorReason;
 }
+
+/** The closed set of `reason`s, beside the codes. */
+export const ErrorReason = {
+  /** The AI provider refused the key it was asked to check (BAD_USER_INPUT on `key`). */
+  PROVIDER_REJECTED_KEY: 'PROVIDER_REJECTED_KEY',
+} as const;
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 
 /**
  * An expected failure, thrown by the code that finds it and shown to the
@@ -69,19 +78,22 @@ export class AppError extends GraphQLError {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly reason: ErrorReason | undefined;
 
-  constructor({ code, message, field, retryAfter }: PublicError) {
+  constructor({ code, message, field, retryAfter, reason }: PublicError) {
     super(message, {
       extensions: {
         code,
         ...(field === undefined ? {} : { field }),
         ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...(reason === undefined ? {} : { reason }),
       },
     });
     this.name = 'AppError';
     this.code = code;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.reason = reason;
   }
 
   get public(): PublicError {
@@ -90,6 +102,7 @@ export class AppError extends GraphQLError {
       message: this.message,
       ...(this.field === undefined ? {} : { field: this.field }),
       ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+      ...(this.reason === undefined ? {} : { reason: this.reason }),
     };
   }
 }
@@ -132,6 +145,39 @@ export const Errors = {
   notFound: (what: 'Access token' | 'API key'): PublicError => ({
     code: ErrorCode.NOT_FOUND,
     message: `${what} not found.`,
+  }),
+
+  // Provider keys: `provider` is the provider's display name (OpenAI…), never the key
+  providerKeyOfAnotherProvider: (provider: string, looksLike: string, looksLikeId: string) =>
+    badInput(
+      'key',
+      `This looks like a ${looksLike} key, not a ${provider} key; add it under provider "${looksLikeId}".`,
+    ),
+  providerKeyOfAnotherService: (provider: string, prefixes: string) =>
+    badInput(
+      'key',
+      `This is not a ${provider} key (it belongs to another service); ${provider} keys start with ${prefixes}.`,
+    ),
+  providerAdminKey: (provider: string) =>
+    badInput(
+      'key',
+      `This is a ${provider} admin key, which cannot call models; add an API key instead.`,
+    ),
+  providerKeyUnrecognised: (provider: string, prefixes: string) =>
+    badInput(
+      'key',
+      `This does not look like a ${provider} key; ${provider} keys start with ${prefixes}.`,
+    ),
+  providerKeyMalformed: () =>
+    badInput('key', 'key must be 8-512 printable ASCII characters without spaces'),
+  providerRejectedKey: (provider: string, why: 'authentication' | 'permission'): PublicError => ({
+    ...badInput(
+      'key',
+      why === 'authentication'
+        ? `${provider} did not accept this key (wrong, revoked or expired); nothing was stored.`
+        : `${provider} recognised this key but refused it access to its models; check the key's permissions. Nothing was stored.`,
+    ),
+    reason: ErrorReason.PROVIDER_REJECTED_KEY,
   }),
 
   // Profile and onboarding rules

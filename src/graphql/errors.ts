@@ -72,7 +72,7 @@ export function formatGraphQLError(
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError {
-  const { code, message, field, retryAfter } = toPublicError(error);
+  const { code, message, field, retryAfter, reason } = toPublicError(error);
   return {
     message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
@@ -81,6 +81,7 @@ export function formatGraphQLError(
       code,
       ...(field === undefined ? {} : { field }),
       ...(retryAfter === undefined ? {} : { retryAfter }),
+      ...(reason === undefined ? {} : { reason }),
     },
   };
 }

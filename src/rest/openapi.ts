@@ -1,4 +1,4 @@
-import { ErrorCode } from '../common/errors';
+import { ErrorCode, ErrorReason } from '../common/errors';
 import type { CompiledRoute, JsonSchema } from './compile';
 
 const ERROR_STATUSES: Readonly<Record<string, string>> = {
@@ -94,6 +94,12 @@ export function openApiDocument(routes: readonly CompiledRoute[]): Record<string
                 field: {
                   type: 'string',
                   description: 'The input field at fault, as this API names it.',
+                },
+                reason: {
+                  type: 'string',
+                  enum: Object.values(ErrorReason),
+                  description:
+                    'Why, where a client may act on it: `PROVIDER_REJECTED_KEY` (400 on `key`) when the AI provider refused the key.',
                 },
               },
             },

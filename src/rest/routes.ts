@@ -45,7 +45,8 @@ const PROFILE = `id email name jobTitle bio avatar: avatarUrl preferredStyle tim
   emailVerified plan createdAt updatedAt lastActiveAt`;
 const USERS_PROFILE = `id email full_name: name avatar_url: avatarUrl email_verified: emailVerified
   plan_id: plan created_at: createdAt`;
-const API_KEY = 'id provider name maskedKey status createdAt updatedAt';
+const API_KEY =
+  'id provider name maskedKey status statusReason lastValidatedAt createdAt updatedAt';
 const ONBOARDING =
   'completed completedAt preferences { company useCase teamSize prdStyle interests }';
 

@@ -1,9 +1,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, httpStatusOf, type ErrorCode, type PublicError } from '../../common/errors';
+import {
+  Errors,
+  httpStatusOf,
+  type ErrorCode,
+  type ErrorReason,
+  type PublicError,
+} from '../../common/errors';
 
-/** `{"error": {"code", "message", "field"}}`: the one error body of the REST face. */
+/** `{"error": {"code", "message", "field", "reason"}}`: the one error body of the REST face. */
 export interface RestErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; reason?: ErrorReason };
 }
 
 export function restErrorBody(error: PublicError): RestErrorBody {
@@ -12,6 +18,7 @@ export function restErrorBody(error: PublicError): RestErrorBody {
       code: error.code,
       message: error.message,
       ...(error.field === undefined ? {} : { field: error.field }),
+      ...(error.reason === undefined ? {} : { reason: error.reason }),
     },
   };
 }
@@ -31,7 +38,11 @@ export function sendError(
       errors: [
         {
           message: error.message,
-          extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
+          extensions: {
+            code: error.code,
+            ...(error.field ? { field: error.field } : {}),
+            ...(error.reason ? { reason: error.reason } : {}),
+          },
         },
       ],
     });

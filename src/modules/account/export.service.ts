@@ -99,6 +99,8 @@ export class ExportService {
               name: view.name,
               maskedKey: view.maskedKey,
               status: view.status,
+              statusReason: view.statusReason,
+              lastValidatedAt: optionalIso(view.lastValidatedAt),
               createdAt: isoSeconds(view.createdAt),
               updatedAt: isoSeconds(view.updatedAt),
             };

@@ -14,7 +14,11 @@ declare module '../../graphql/context' {
 export class ApiKeyResolver {
   @Authorized()
   @Mutation(() => ApiKeyType, {
-    description: 'Adds a provider key; one for a provider that has one replaces it atomically.',
+    description:
+      'Adds a provider key; one for a provider that has one replaces it atomically. ' +
+      "The key must look like its provider's, and is checked against the provider (a few seconds at most): " +
+      'a key it refuses is BAD_USER_INPUT with `extensions.reason: PROVIDER_REJECTED_KEY` and is not stored; ' +
+      'a provider that does not answer stores it `unverified`.',
   })
   async addApiKey(
     @Arg('input', () => AddApiKeyInput) input: AddApiKeyInput,
@@ -22,6 +26,17 @@ export class ApiKeyResolver {
   ): Promise<ApiKeyType> {
     const { user } = await ctx.auth.require();
     return ctx.services.apiKeys.add(user, input);
+  }
+
+  @Authorized()
+  @Mutation(() => ApiKeyType, {
+    description:
+      'Checks one of the viewer keys against its provider again and records the result in `status`. ' +
+      'Limited per account; SERVICE_UNAVAILABLE when too many checks are under way.',
+  })
+  async validateApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKeyType> {
+    const { user } = await ctx.auth.require();
+    return ctx.services.apiKeys.validate(user, id);
   }
 
   @Authorized()

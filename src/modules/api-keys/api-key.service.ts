@@ -2,13 +2,24 @@ import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
+import type { LimitName } from '../../config';
 import type { Log } from '../../infra/logger';
+import type { RateLimits } from '../../infra/rate-limits';
 import type { User } from '../../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
+import { KEY_CHECK_STATUSES, type KeyCheckReason } from './key-check';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
 import { maskKey } from './masking';
+import {
+  checkKeyFormat,
+  formatProblemError,
+  rejectedKeyError,
+  type KeyCheckOutcome,
+  type ProviderKeyChecker,
+} from './providers';
 
-export const API_KEY_STATUSES = ['active', 'unreadable'] as const;
+/** A key's status as shown: the latest check's, or `unreadable` when it no longer decrypts. */
+export const API_KEY_STATUSES = [...KEY_CHECK_STATUSES, 'unreadable'] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
 
 /** What the API shows of a provider key: masked, never the key. */
@@ -19,6 +30,10 @@ export interface ApiKeyView {
   /** Null when the stored ciphertext cannot be decrypted. */
   maskedKey: string | null;
   status: ApiKeyStatus;
+  /** Why the latest check was not `valid`; null when it was, and when unreadable. */
+  statusReason: KeyCheckReason | null;
+  /** When the provider last accepted or refused the key. */
+  lastValidatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,6 +55,9 @@ export type StoredApiKey = Pick<
   | 'iv'
   | 'ciphertext'
   | 'authTag'
+  | 'checkStatus'
+  | 'statusReason'
+  | 'lastValidatedAt'
   | 'createdAt'
   | 'updatedAt'
 >;
@@ -50,6 +68,8 @@ export class ApiKeyService {
     private readonly entityManager: () => EntityManager,
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
+    private readonly checker: ProviderKeyChecker,
+    private readonly rateLimits: RateLimits<LimitName>,
   ) {}
 
   private get em(): EntityManager {
@@ -65,19 +85,45 @@ export class ApiKeyService {
    * Adds the key for its provider, replacing any previous one in the same
    * statement: the unique (user, provider) key makes the upsert atomic, and
    * a replaced key takes the new id, so the old id no longer names it.
+   *
+   * Before anything is stored, the key must look like its provider's (a key
+   * of another provider is refused without any request) and, with
+   * validation on, the provider must not refuse it. The check runs before
+   * the write and outside any transaction, so no connection waits on the
+   * provider; an unanswered check stores the key `unverified`.
    */
   async add(
     user: User,
     input: { provider: Provider; key: string; name?: string | null },
   ): Promise<ApiKeyView> {
+    const format = checkKeyFormat(input.provider, input.key);
+    if (!format.ok) throw new AppError(formatProblemError(input.provider, format));
+    if (this.checker.enabled) await this.rateLimits.consume('providerKeyChecks', user.id);
+    const outcome = await this.check(input.provider, input.key);
+    if (outcome.status === 'invalid') throw new AppError(rejectedKeyError(input.provider, outcome));
+
     const id = newId('key');
     const now = new Date();
     const sealed = this.keyRing.seal(input.key, associatedData(user.id, input.provider, id));
     const name = input.name?.trim() ?? null;
+    const checked = {
+      checkStatus: outcome.status,
+      statusReason: outcome.status === 'valid' ? null : outcome.reason,
+      lastValidatedAt: outcome.status === 'valid' ? now : null,
+    };
     try {
       await this.em.upsert(
         ApiKey,
-        { id, user, provider: input.provider, name, ...sealed, createdAt: now, updatedAt: now },
+        {
+          id,
+          user,
+          provider: input.provider,
+          name,
+          ...sealed,
+          ...checked,
+          createdAt: now,
+          updatedAt: now,
+        },
         {
           onConflictFields: ['user', 'provider'],
           onConflictAction: 'merge',
@@ -96,10 +142,67 @@ export class ApiKeyService {
       provider: input.provider,
       name,
       maskedKey: maskKey(input.provider, input.key),
-      status: 'active',
+      status: checked.checkStatus,
+      statusReason: checked.statusReason,
+      lastValidatedAt: checked.lastValidatedAt,
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  /**
+   * Checks a stored key against its provider again and records what it
+   * says: `valid`, `invalid` (with why), or `unverified` (with why). A key
+   * that no longer decrypts is answered `unreadable` without any request.
+   * Only a check that could not even start (every slot busy) is an error,
+   * SERVICE_UNAVAILABLE, and changes nothing. The write names the key's id
+   * and owner, so a key replaced or removed meanwhile is NOT_FOUND, never
+   * overwritten with another key's result.
+   */
+  async validate(user: User, id: string): Promise<ApiKeyView> {
+    if (this.checker.enabled) await this.rateLimits.consume('providerKeyChecks', user.id);
+    const key = await this.em.findOne(ApiKey, { id, user }, { populate: SECRET_COLUMNS });
+    if (!key) throw new AppError(Errors.notFound('API key'));
+    const plaintext = openKey(this.keyRing, this.logger, user.id, key);
+    if (plaintext === null) return unreadableView(key);
+
+    const outcome = await this.check(key.provider, plaintext);
+    if (outcome.status === 'unverified' && outcome.reason === 'BUSY') {
+      throw new AppError(Errors.serviceUnavailable(1));
+    }
+    const now = new Date();
+    const checked = {
+      checkStatus: outcome.status,
+      statusReason: outcome.status === 'valid' ? null : outcome.reason,
+      ...(outcome.status === 'unverified' ? {} : { lastValidatedAt: now }),
+    };
+    if ((await this.em.nativeUpdate(ApiKey, { id, user }, checked)) === 0) {
+      throw new AppError(Errors.notFound('API key'));
+    }
+    return {
+      ...viewBase(key),
+      maskedKey: maskKey(key.provider, plaintext),
+      status: checked.checkStatus,
+      statusReason: checked.statusReason,
+      lastValidatedAt: checked.lastValidatedAt ?? key.lastValidatedAt,
+    };
+  }
+
+  /** One check, logged without anything of the key or the provider's answer but its status. */
+  private async check(provider: Provider, key: string): Promise<KeyCheckOutcome> {
+    const outcome = await this.checker.check(provider, key);
+    this.logger.info(
+      {
+        provider,
+        status: outcome.status,
+        reason: outcome.status === 'valid' ? null : outcome.reason,
+        httpStatus: outcome.httpStatus,
+        errorCode: outcome.errorCode,
+        durationMs: outcome.durationMs,
+      },
+      'provider key checked',
+    );
+    return outcome;
   }
 
   /** Removes one of the user's keys; any other id is NOT_FOUND, alike. */
@@ -125,20 +228,45 @@ export function presentApiKey(
   userId: string,
   key: StoredApiKey,
 ): ApiKeyView {
-  const base = {
+  const plaintext = openKey(keyRing, logger, userId, key);
+  if (plaintext === null) return unreadableView(key);
+  return {
+    ...viewBase(key),
+    maskedKey: maskKey(key.provider, plaintext),
+    status: key.checkStatus,
+    statusReason: key.statusReason,
+    lastValidatedAt: key.lastValidatedAt,
+  };
+}
+
+function unreadableView(key: StoredApiKey): ApiKeyView {
+  return {
+    ...viewBase(key),
+    maskedKey: null,
+    status: 'unreadable',
+    statusReason: null,
+    lastValidatedAt: key.lastValidatedAt,
+  };
+}
+
+function viewBase(key: StoredApiKey) {
+  return {
     id: key.id,
     provider: key.provider,
     name: key.name,
     createdAt: key.createdAt,
     updatedAt: key.updatedAt,
   };
+}
+
+/** The plaintext key, or null (logged without any secret) when it no longer decrypts. */
+function openKey(keyRing: KeyRing, logger: Log, userId: string, key: StoredApiKey): string | null {
   try {
-    const plaintext = keyRing.open(sealedOf(key), associatedData(userId, key.provider, key.id));
-    return { ...base, maskedKey: maskKey(key.provider, plaintext), status: 'active' };
+    return keyRing.open(sealedOf(key), associatedData(userId, key.provider, key.id));
   } catch (error) {
     if (!(error instanceof DecryptionError)) throw error;
     logger.warn({ keyId: key.id, reason: error.message }, 'provider key cannot be decrypted');
-    return { ...base, maskedKey: null, status: 'unreadable' };
+    return null;
   }
 }
 

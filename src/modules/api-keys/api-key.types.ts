@@ -2,6 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { graphqlEnum } from '../../graphql/enums';
 import { PROVIDERS, type Provider } from './api-key.entity';
 import { API_KEY_STATUSES, type ApiKeyStatus } from './api-key.service';
+import { KEY_CHECK_REASONS, type KeyCheckReason } from './key-check';
 
 export const ProviderEnum = graphqlEnum(
   'Provider',
@@ -12,7 +13,16 @@ export const ProviderEnum = graphqlEnum(
 export const ApiKeyStatusEnum = graphqlEnum(
   'ApiKeyStatus',
   API_KEY_STATUSES,
-  '`unreadable`: the stored ciphertext no longer decrypts; add the key again.',
+  'What the latest check against the provider concluded. `valid`: the provider accepted the key. ' +
+    '`invalid`: the provider refused it (see `statusReason`); replace it. ' +
+    '`unverified`: the provider could not be asked or gave no clear answer (see `statusReason`); ' +
+    '`validateApiKey` asks again. `unreadable`: the stored ciphertext no longer decrypts; add the key again.',
+);
+
+export const ApiKeyStatusReasonEnum = graphqlEnum(
+  'ApiKeyStatusReason',
+  KEY_CHECK_REASONS,
+  'Why a key is `invalid` (AUTHENTICATION_FAILED, PERMISSION_DENIED, WRONG_FORMAT) or `unverified` (the others).',
 );
 
 @ObjectType('ApiKey', { description: 'A provider key the viewer brought (BYOK), shown masked.' })
@@ -35,6 +45,18 @@ export class ApiKeyType {
 
   @Field(() => ApiKeyStatusEnum)
   status!: ApiKeyStatus;
+
+  @Field(() => ApiKeyStatusReasonEnum, {
+    nullable: true,
+    description: 'Why the status is `invalid` or `unverified`; null when `valid` or `unreadable`.',
+  })
+  statusReason!: KeyCheckReason | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the provider last accepted or refused the key; null if it never answered.',
+  })
+  lastValidatedAt!: Date | null;
 
   @Field(() => Date)
   createdAt!: Date;

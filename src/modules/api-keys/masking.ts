@@ -4,7 +4,7 @@ import type { Provider } from './api-key.entity';
 const KNOWN_PREFIXES: Readonly<Record<Provider, readonly string[]>> = {
   openai: ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-'],
   anthropic: ['sk-ant-admin01-', 'sk-ant-api03-', 'sk-ant-'],
-  gemini: ['AIza'],
+  gemini: ['AIza', 'AQ.'],
 };
 
 /** Below this many secret characters, even the last four are not shown. */

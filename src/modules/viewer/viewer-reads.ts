@@ -16,6 +16,9 @@ const KEY = [
   'iv',
   'ciphertext',
   'authTag',
+  'checkStatus',
+  'statusReason',
+  'lastValidatedAt',
   'createdAt',
   'updatedAt',
 ] as const;
