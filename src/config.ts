@@ -160,6 +160,15 @@ const envSchema = z
       (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
     ),
+    DATABASE_DIRECT_URL: optionalText.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      'DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL',
+    ),
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['named', 'unnamed'], {
+        error: 'DATABASE_PREPARED_STATEMENTS must be named or unnamed',
+      })
+      .default('named'),
     DATA_DIR: optionalText.transform((v) => path.resolve(v ?? './.data')),
     EMBEDDED_PG_PORT: integer('EMBEDDED_PG_PORT', 1024, 65535, 54329),
     LOG_LEVEL: z
@@ -207,6 +216,14 @@ const envSchema = z
         code: 'custom',
         path: ['SCRYPT_LOG_N'],
         message: 'SCRYPT_LOG_N must be at least 14 in production',
+      });
+    }
+    if (env.DATABASE_DIRECT_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_DIRECT_URL'],
+        message:
+          'DATABASE_DIRECT_URL is only read with DATABASE_URL (the embedded database needs neither)',
       });
     }
     if (env.NODE_ENV === 'production' && !env.MASTER_KEYS) {
@@ -262,6 +279,14 @@ export interface Config {
      * request answers 503.
      */
     queryTimeoutMs: number;
+    /**
+     * A connection straight to PostgreSQL for what needs a session of its own
+     * (the migration lock), when `databaseUrl` points at a transaction-mode
+     * pooler; absent: `databaseUrl`.
+     */
+    directUrl: string | undefined;
+    /** `unnamed` behind a pooler without prepared-statement support (PgBouncer < 1.21). */
+    preparedStatements: 'named' | 'unnamed';
   };
   /**
    * Master keys for provider-key encryption, newest first. Absent outside
@@ -348,6 +373,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      directUrl: e.DATABASE_DIRECT_URL,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     },
     masterKeys: e.MASTER_KEYS,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',

@@ -2,7 +2,7 @@ import { MikroORM, type EntityClass } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
 import type { EmbeddedDatabase } from './embedded-postgres';
 import { DEFAULT_CONNECT_TIMEOUT_MS, ormConfig } from './orm-config';
-import { withSession } from './sql';
+import { withSession, type PreparedStatementMode } from './sql';
 
 export const EMBEDDED_DATABASE_NAME = 'account';
 /** Key of the advisory lock that serialises migrations across instances. */
@@ -21,7 +21,14 @@ export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
-  db: { poolMax: number; connectTimeoutMs: number; queryTimeoutMs: number };
+  db: {
+    poolMax: number;
+    connectTimeoutMs: number;
+    queryTimeoutMs: number;
+    /** Straight to PostgreSQL, for the migration lock, when databaseUrl is a pooler. */
+    directUrl?: string | undefined;
+    preparedStatements?: PreparedStatementMode;
+  };
 }
 
 /**
@@ -71,9 +78,10 @@ export async function openDatabase(
         connectTimeoutMs: config.db.connectTimeoutMs,
         queryTimeoutMs: config.db.queryTimeoutMs,
         log: logger,
+        preparedStatements: config.db.preparedStatements ?? 'named',
       }),
     );
-    const applied = await migrate(orm, url, config.db.connectTimeoutMs);
+    const applied = await migrate(orm, config.db.directUrl ?? url, config.db.connectTimeoutMs);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   } catch (error) {
     await orm?.close(true);
@@ -94,16 +102,32 @@ export async function openDatabase(
 /**
  * Applies pending migrations under a PostgreSQL advisory lock, so instances
  * starting together against one database migrate it once, one at a time.
+ *
+ * The lock is a transaction's (`pg_advisory_xact_lock`), held by a
+ * transaction left open on a connection of its own (`lockUrl`:
+ * DATABASE_DIRECT_URL when set) while the migrations run on the ORM's pool.
+ * A session lock taken through a transaction-mode pooler would stay with
+ * the server connection it landed on after this client left; a
+ * transaction's lock cannot outlive it, through a pooler or not. The
+ * statement and idle timeouts the role carries (see the role_timeouts
+ * migration) are lifted for this transaction only: it waits for another
+ * instance's migrations, and then sits idle while its own run.
  */
 export async function migrate(
   orm: MikroORM,
-  url: string,
+  lockUrl: string,
   connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<string[]> {
-  // Closing the session releases the lock.
-  return withSession(url, connectTimeoutMs, async (query) => {
-    await query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const applied = await orm.migrator.up();
-    return applied.map((migration) => migration.name);
+  return withSession(lockUrl, connectTimeoutMs, async (query) => {
+    await query('begin');
+    try {
+      await query("select set_config('statement_timeout', '0', true)");
+      await query("select set_config('idle_in_transaction_session_timeout', '0', true)");
+      await query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = await orm.migrator.up();
+      return applied.map((migration) => migration.name);
+    } finally {
+      await query('rollback').catch(() => undefined);
+    }
   });
 }

@@ -23,12 +23,13 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /**
- * Whole classes of SQLSTATE: 08 connection exceptions, 57P operator
- * intervention (57P01 admin_shutdown: a backend terminated; 57P02, 57P03
- * cannot_connect_now, 57P05 idle_session_timeout), 53 insufficient resources
- * (53300 too_many_connections, disk full, out of memory).
+ * Whole classes of SQLSTATE: 08 connection exceptions (but 08P01, a protocol
+ * violation: see POOLER_UNAVAILABLE), 57P operator intervention (57P01
+ * admin_shutdown: a backend terminated; 57P02, 57P03 cannot_connect_now,
+ * 57P05 idle_session_timeout), 53 insufficient resources (53300
+ * too_many_connections, disk full, out of memory).
  */
-const UNAVAILABLE_CLASSES = /^(08|57P|53)/;
+const UNAVAILABLE_CLASSES = /^(08(?!P01)|57P|53)/;
 
 /**
  * Driver messages without a code: a connection that closed or failed
@@ -39,6 +40,14 @@ const UNAVAILABLE_CLASSES = /^(08|57P|53)/;
  */
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|^Query read timeout$|^timeout expired$|Transaction query already complete/i;
+
+/**
+ * PgBouncer's own answers (all with code 08P01, which PostgreSQL itself uses
+ * for protocol violations) when it cannot serve a client: the server is
+ * down, its login keeps failing, or no server connection freed up in time.
+ */
+const POOLER_UNAVAILABLE =
+  /^(query_wait_timeout|server login has been failing|pgbouncer cannot connect to server|server conn crashed|no more connections allowed|client_login_timeout|server shutting down|database .* is (paused|disabled)|pooler error)/i;
 
 /**
  * True when `error` means the database cannot serve the request right now (a
@@ -56,6 +65,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.test(code)))
       return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (code === '08P01' && typeof message === 'string' && POOLER_UNAVAILABLE.test(message)) {
+      return true;
+    }
     e = cause;
   }
   return false;

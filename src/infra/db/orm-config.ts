@@ -62,6 +62,12 @@ export function ormConfig(options: OrmConfigOptions): Options {
     pool: { min: 0, max: options.poolMax ?? 10 },
     // node-postgres' Pool: a connection must open, or a busy pool free one,
     // within connectionTimeoutMillis; fail fast rather than queue forever.
+    // No server setting goes in the startup packet: a transaction-mode pooler
+    // refuses them (PgBouncer: "unsupported startup parameter"), so the
+    // statement and idle-in-transaction timeouts are the role's own defaults
+    // in the database (the role_timeouts migration), which PostgreSQL applies
+    // to every backend, pooled or not. application_name passes PgBouncer, and
+    // so do query_timeout and keepalive, which never go on the wire.
     // Every statement must be answered within query_timeout (client-side:
     // a server that stops answering without closing the connection, or a
     // lock held elsewhere, ends there; sql.ts closes such a connection).
@@ -69,8 +75,6 @@ export function ormConfig(options: OrmConfigOptions): Options {
       connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       ...TCP_KEEPALIVE,
-      statement_timeout: 10_000,
-      idle_in_transaction_session_timeout: 30_000,
       application_name: 'account-api',
     },
     migrations: {
