@@ -92,8 +92,15 @@ export class AccountService {
       accountKey(user.id, user.email),
       accountOwner(this.em, user.id),
     );
-    await this.em.populate(user, ['passwordHash']);
-    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+    // Read afresh: an account deleted since the request was authenticated
+    // has no hash left to check (and its token is dead).
+    const current = await this.em.findOne(
+      User,
+      { id: user.id },
+      { populate: ['passwordHash'], refresh: true },
+    );
+    if (!current) throw new AppError(Errors.unauthenticated());
+    if (!(await this.hasher.verify(current.passwordHash, input.currentPassword))) {
       throw new AppError(Errors.wrongCurrentPassword());
     }
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
