@@ -56,9 +56,9 @@ const LAYERS = [
     files: ['src/modules/**/*.ts'],
     forbid: [
       {
-        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$)',
+        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$)',
         message:
-          'Features use graphql/ for its Context type, scalars and enums only, and never rest/.',
+          'Features use graphql/ for its Context type, scalars, enums and connections only, and never rest/.',
       },
     ],
   },

@@ -102,6 +102,10 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /** inviteMembers requests per account (each up to 50 addresses, each a mail). */
+  invitations: { points: 20, duration: 60 * 60 },
+  /** Resends per invitation (each a mail to someone who has not answered). */
+  invitationResend: { points: 3, duration: 60 * 60 },
   /**
    * Provider-key checks against the provider per account (adding a key while
    * validation is on, and validateApiKey): the server must not become an

@@ -5,6 +5,8 @@ import { AccountResolver } from './modules/account/account.resolver';
 import { ActivityResolver } from './modules/activity/activity.resolver';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { OnboardingResolver } from './modules/onboarding/onboarding.resolver';
+import { InvitationResolver } from './modules/organizations/invitation.resolver';
+import { MemberResolver } from './modules/organizations/member.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 import { ProfileFieldsResolver, ProfileResolver } from './modules/profile/profile.resolver';
 import { payloadViewerResolvers, ViewerResolver } from './modules/viewer/viewer.resolver';
@@ -19,6 +21,8 @@ export const resolvers = [
   ApiKeyResolver,
   OnboardingResolver,
   OrganizationResolver,
+  MemberResolver,
+  InvitationResolver,
   ActivityResolver,
   AccountResolver,
 ] as const;

@@ -20,6 +20,8 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { KEY_CHECK_DEFAULTS, ProviderKeyChecker } from './modules/api-keys/providers';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
+import { InvitationService } from './modules/organizations/invitation.service';
+import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
 import { ViewerReads } from './modules/viewer/viewer-reads';
@@ -129,11 +131,22 @@ export class Services implements RequestServices {
   }
 
   get onboarding(): OnboardingService {
-    return this.once('onboarding', () => new OnboardingService(this.em));
+    return this.once('onboarding', () => new OnboardingService(this.em, this.invitations));
   }
 
   get organizations(): OrganizationService {
     return this.once('organizations', () => new OrganizationService(this.em));
+  }
+
+  get members(): MemberService {
+    return this.once('members', () => new MemberService(this.em));
+  }
+
+  get invitations(): InvitationService {
+    return this.once(
+      'invitations',
+      () => new InvitationService(this.em, this.deps.rateLimits, undefined),
+    );
   }
 
   /** Activity pings (shared by the process: its statements are built once). */

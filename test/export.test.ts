@@ -53,13 +53,13 @@ describe('exportData', () => {
     // Someone else's organization the user belongs to, and an invitation addressed to them.
     const other = await signUp(server);
     const otherOrg = await createOrganization(server, other.token, 'Other Org');
-    await addMember(server, otherOrg, user.id, 'member', new Date());
     await server.graphql(
       `mutation($invite: [String!]) { completeOnboarding(input: {fullName: "O", jobTitle: "O", company: "O",
          useCase: "O", teamSize: "small", prdStyle: "lean", interests: [], inviteEmails: $invite}) { onboarding { completed } } }`,
       { invite: [user.email] },
       other.token,
     );
+    await addMember(server, otherOrg, user.id, 'member', new Date());
 
     const result = await server.graphql<{ exportData: Record<string, unknown> }>(
       EXPORT,

@@ -59,8 +59,10 @@ const STATUS = /* GraphQL */ `
           viewerRole
           memberCount
           invitations {
-            email
-            status
+            nodes {
+              email
+              status
+            }
           }
         }
       }
@@ -181,7 +183,9 @@ describe('completeOnboarding', () => {
           id: payload.organization!.id,
           viewerRole: 'owner',
           memberCount: 1,
-          invitations: expect.arrayContaining([{ email: teammate, status: 'pending' }]) as unknown,
+          invitations: {
+            nodes: expect.arrayContaining([{ email: teammate, status: 'pending' }]) as unknown,
+          },
         }) as unknown,
       },
     ]);

@@ -393,6 +393,44 @@ describe('an unreachable provider', () => {
   });
 });
 
+describe('a slow provider', () => {
+  it('holds no database connection while a check waits on it', async () => {
+    // One connection in the pool: a check holding it would starve every other request.
+    const slow = await FakeProvider.start();
+    const urls = slow.baseUrls();
+    const own = await startTestServer({
+      DB_POOL_MAX: '1',
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+      VALIDATE_PROVIDER_KEYS: 'true',
+      PROVIDER_OPENAI_URL: urls.openai,
+      PROVIDER_ANTHROPIC_URL: urls.anthropic,
+      PROVIDER_GEMINI_URL: urls.gemini,
+      PROVIDER_KEY_CHECK_TIMEOUT_MS: '60000',
+    });
+    try {
+      const user = await signUp(own);
+      slow.setDefault('openai', { kind: 'hang' });
+      const adding = own.graphql<{ addApiKey: KeyView }>(
+        ADD,
+        { input: { provider: 'openai', key: newKey('openai') } },
+        user.token,
+      );
+      await until(() => slow.inFlight === 1);
+
+      const profile = await own.graphql('{ viewer { profile { email } } }', {}, user.token);
+
+      expect(profile.errors).toBeUndefined();
+      // The check was still waiting on the provider all along.
+      expect(slow.inFlight).toBe(1);
+      await slow.close(); // drops the hanging exchange
+      expect((await adding).data!.addApiKey).toMatchObject({ statusReason: 'NETWORK_ERROR' });
+    } finally {
+      await slow.close().catch(() => undefined);
+      await own.close();
+    }
+  });
+});
+
 describe('REST', () => {
   it('POST /api/user/api-keys keeps its 201 body; GET shows the status fields', async () => {
     const user = await signUp(server);

@@ -16,10 +16,10 @@ afterEach(() => {
 
 /** 8 fields deep: the limit. Organizations and their members refer to each other. */
 const DEPTH_8 =
-  '{ viewer { organizations { organization { members { organization { members { organization { id } } } } } } } }';
+  '{ viewer { organizations { organization { members { nodes { organization { members { totalCount } } } } } } } }';
 /** 9 fields deep: one more. */
 const DEPTH_9 =
-  '{ viewer { organizations { organization { members { organization { members { organization { members { id } } } } } } } } }';
+  '{ viewer { organizations { organization { members { nodes { organization { members { nodes { id } } } } } } } } }';
 
 describe('GraphQL query limits', () => {
   it('rejects 50 aliased changePassword calls without a single password verification', async () => {

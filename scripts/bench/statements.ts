@@ -37,6 +37,7 @@ import { User } from '../../src/users/user.entity';
 import { AccessToken } from '../../src/auth/access-token.entity';
 import type { RateLimits } from '../../src/infra/rate-limits';
 import { OnboardingService } from '../../src/modules/onboarding/onboarding.service';
+import { InvitationService } from '../../src/modules/organizations/invitation.service';
 import { OrganizationService } from '../../src/modules/organizations/organization.service';
 import { ProfileService } from '../../src/modules/profile/profile.service';
 import { LockMode } from '@mikro-orm/core';
@@ -115,7 +116,10 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   if (n % 2) await keys.remove(user, added.id);
   const onboardingEm = fork();
   const me = await onboardingEm.findOneOrFail(User, { id: userId });
-  const done = await new OnboardingService(onboardingEm).complete(me, {
+  const done = await new OnboardingService(
+    onboardingEm,
+    new InvitationService(onboardingEm, noLimits, undefined),
+  ).complete(me, {
     fullName: `Name ${n}`,
     jobTitle: 'Engineer',
     company: 'Acme',
@@ -129,9 +133,9 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   if (done.organization) {
     const organizations = new OrganizationService(fork());
     await Promise.all([
-      organizations.members(done.organization.id),
+      organizations.members(done.organization.id, {}),
       organizations.memberCount(done.organization.id),
-      organizations.invitations(done.organization.id, 'owner'),
+      organizations.invitations(done.organization.id, 'owner', {}),
     ]);
   }
   await new ExportService(fork(), keyRing, quiet, noLimits).export(userId);

@@ -142,7 +142,9 @@ export const Errors = {
     badInput('confirmEmail', 'confirmEmail does not match the account email'),
 
   // What the viewer owns
-  notFound: (what: 'Access token' | 'API key'): PublicError => ({
+  notFound: (
+    what: 'Access token' | 'API key' | 'Organization' | 'Member' | 'Invitation',
+  ): PublicError => ({
     code: ErrorCode.NOT_FOUND,
     message: `${what} not found.`,
   }),
@@ -189,8 +191,48 @@ export const Errors = {
     ),
   invitesWithoutOrganization: () =>
     badInput('inviteEmails', 'inviteEmails needs an organization: send createOrg: true'),
-  invalidInviteEmail: (email: string) =>
-    badInput('inviteEmails', `inviteEmails: "${email}" is not a valid email address`),
+  invalidInviteEmail: (email: string, field = 'inviteEmails') =>
+    badInput(field, `${field}: "${email}" is not a valid email address`),
+  tooManyInvites: (field: string, max: number) =>
+    badInput(field, `${field} may name at most ${max} addresses at once`),
+
+  // Organizations: roles, members, invitations
+  roleForbids: (): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: 'Your role in this organization does not allow this.',
+  }),
+  lastOwner: (): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message:
+      'An organization must keep an owner: transfer ownership to another member first (transferOwnership).',
+  }),
+  transferToSelf: () =>
+    badInput('membershipId', 'membershipId must be another member: you are an owner already'),
+  invitationTokenInvalid: () =>
+    badInput('token', 'The invitation link is invalid, or a newer invitation replaced it.'),
+  invitationAnswered: (status: 'accepted' | 'declined' | 'revoked'): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message: `This invitation was ${status} already.`,
+  }),
+  invitationExpired: (): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message: 'This invitation has expired: ask the organization for a new one.',
+  }),
+  emailNotVerified: (): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: 'Verify your email address first: invitations go to verified addresses only.',
+  }),
+  invitationForAnotherEmail: (): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: 'This invitation was sent to another email address than your verified one.',
+  }),
+  invalidCursor: (field = 'after') =>
+    badInput(
+      field,
+      `${field} is not a cursor of this list (take one from the list's edges or pageInfo).`,
+    ),
+  pageSize: (max: number, field = 'first') =>
+    badInput(field, `${field} must be between 1 and ${max}`),
 
   // Limits and availability
   rateLimited: (retryAfter: number): PublicError => ({

@@ -7,7 +7,7 @@ import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
 import type { RateLimits } from '../../infra/rate-limits';
-import { Membership, Organization } from '../organizations/organization.entity';
+import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../../users/user.entity';
 
 export const ACCOUNT_DELETED = 'Account deleted';
@@ -57,6 +57,9 @@ export class AccountDeletionService {
         { orderBy: { organization: 'asc' }, refresh: true },
       );
       for (const membership of mine) await this.leave(em, membership);
+      // Invitations to this address that nobody answered go with it (answered ones are
+      // the organizations' history; the address in them is what their inviter typed).
+      await em.nativeDelete(Invitation, { email: user.email, status: 'pending' });
       await em.nativeDelete(User, { id: userId });
       // Its rate-limit counters, by id and by email: no row of it is left.
       const keys = this.limits.storedKeys([userId, accountKey(undefined, user.email)]);

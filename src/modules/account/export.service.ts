@@ -11,6 +11,7 @@ import { AccessToken } from '../../auth/access-token.entity';
 import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
+import { visibleStatus } from '../organizations/organization.types';
 import { accountOwner, findAccount } from '../../users/account-lock';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
@@ -66,6 +67,7 @@ export class ExportService {
         );
         const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
         const status = statusOf(onboarding);
+        const now = new Date();
         return {
           formatVersion: EXPORT_FORMAT_VERSION,
           exportedAt: isoSeconds(new Date()),
@@ -118,24 +120,30 @@ export class ExportService {
             createdAt: isoSeconds(organization.createdAt),
           })),
           memberships: memberships.map((membership) => ({
+            id: membership.id,
             organizationId: membership.organization.id,
             role: membership.role,
             joinedAt: isoSeconds(membership.createdAt),
           })),
           invitations: {
+            // The addresses the user typed in; never another member's.
             sent: sent.map((invitation) => ({
               id: invitation.id,
               organizationId: invitation.organization.id,
               email: invitation.email,
-              status: invitation.status,
+              role: invitation.role,
+              status: visibleStatus(invitation, now),
               createdAt: isoSeconds(invitation.createdAt),
+              expiresAt: isoSeconds(invitation.expiresAt),
             })),
             received: received.map((invitation) => ({
               id: invitation.id,
               organizationId: invitation.organization.id,
               organizationName: invitation.organization.name,
-              status: invitation.status,
+              role: invitation.role,
+              status: visibleStatus(invitation, now),
               createdAt: isoSeconds(invitation.createdAt),
+              expiresAt: isoSeconds(invitation.expiresAt),
             })),
           },
           activity: {

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { OrganizationType } from '../organizations/organization.types';
+import { invitationOf, OrganizationType } from '../organizations/organization.types';
 import { CompleteOnboardingInput } from './onboarding.inputs';
 import type { OnboardingService } from './onboarding.service';
 import { CompleteOnboardingPayloadType } from './onboarding.types';
@@ -27,7 +27,7 @@ export class OnboardingResolver {
     return {
       onboarding: result.status,
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
-      invitations: result.invited,
+      invitations: result.invited.map((invitation) => invitationOf(invitation)),
       user: result.user,
     };
   }

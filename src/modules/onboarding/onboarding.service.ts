@@ -1,9 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isEmail } from 'class-validator';
 import { AppError, Errors } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { normaliseEmail } from '../../users/email';
-import { Invitation, Membership, Organization } from '../organizations/organization.entity';
+import { InvitationService } from '../organizations/invitation.service';
+import { type Invitation, Membership, Organization } from '../organizations/organization.entity';
 import { lockAccount } from '../../users/account-lock';
 import type { User } from '../../users/user.entity';
 import type { CompleteOnboardingInput } from './onboarding.inputs';
@@ -46,7 +44,10 @@ export function statusOf(onboarding: StoredOnboarding | null): OnboardingStatus 
 }
 
 export class OnboardingService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly invitations: InvitationService,
+  ) {}
 
   /**
    * Completes (or re-completes) onboarding in one transaction. The user's row
@@ -55,7 +56,11 @@ export class OnboardingService {
    * memberships and invitations back that up.
    */
   async complete(user: User, input: CompleteOnboardingInput): Promise<OnboardingResult> {
-    const invites = this.inviteList(user, input.inviteEmails ?? []);
+    const invites = InvitationService.addressList(
+      input.inviteEmails ?? [],
+      user.email,
+      'inviteEmails',
+    );
     return this.em.transactional(async (em) => {
       const me = await lockAccount(em, user.id);
       me.name = input.fullName.trim();
@@ -88,48 +93,10 @@ export class OnboardingService {
       }
       await em.flush();
 
-      const invited = organization ? await this.invite(em, me, organization, invites) : [];
+      const invited = organization
+        ? await this.invitations.inviteFromOnboarding(em, me, organization, invites)
+        : [];
       return { status: statusOf(onboarding), user: me, organization, invited };
     });
-  }
-
-  /** Valid, distinct (case-insensitively) emails, without the user's own. */
-  private inviteList(user: User, emails: string[]): string[] {
-    const distinct = new Set<string>();
-    for (const raw of emails) {
-      const email = normaliseEmail(raw);
-      if (!isEmail(email)) {
-        throw new AppError(Errors.invalidInviteEmail(raw.trim()));
-      }
-      if (email !== user.email) distinct.add(email);
-    }
-    return [...distinct];
-  }
-
-  /** Inserts the pending invitations that do not exist yet; returns the new ones. */
-  private async invite(
-    em: EntityManager,
-    inviter: User,
-    organization: Organization,
-    emails: string[],
-  ): Promise<Invitation[]> {
-    if (emails.length === 0) return [];
-    const now = new Date();
-    const rows = emails.map((email) => ({
-      id: newId('inv'),
-      organization,
-      email,
-      invitedBy: inviter,
-      status: 'pending' as const,
-      createdAt: now,
-      updatedAt: now,
-    }));
-    // An invitation that exists already stays as it is (and keeps its id).
-    const invitations = await em.upsertMany(Invitation, rows, {
-      onConflictFields: ['organization', 'email'],
-      onConflictAction: 'ignore',
-    });
-    const made = new Set(rows.map((row) => row.id));
-    return invitations.filter((invitation) => made.has(invitation.id));
   }
 }

@@ -14,7 +14,18 @@ import { User } from '../../users/user.entity';
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked'] as const;
+/**
+ * Stored statuses. `expired` is what a pending invitation past `expiresAt`
+ * shows; it is stored only when a new invitation to the same address
+ * replaces it (the partial unique index allows one pending per address).
+ */
+export const INVITATION_STATUSES = [
+  'pending',
+  'accepted',
+  'declined',
+  'revoked',
+  'expired',
+] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
 @Entity({ tableName: 'organizations' })
@@ -34,6 +45,11 @@ export class Organization extends TimestampedEntity {
 @Entity({ tableName: 'memberships' })
 @Unique({ name: 'memberships_organization_user_unique', properties: ['organization', 'user'] })
 @Index({ name: 'memberships_user_idx', properties: ['user'] })
+// Keyset pagination of an organization's members: (organization, createdAt, id) in order.
+@Index({
+  name: 'memberships_organization_created_idx',
+  properties: ['organization', 'createdAt', 'id'],
+})
 export class Membership extends TimestampedEntity {
   @PrimaryKey({ type: 'text' })
   id: string = newId('mem');
@@ -49,9 +65,20 @@ export class Membership extends TimestampedEntity {
 }
 
 @Entity({ tableName: 'invitations' })
-@Unique({ name: 'invitations_organization_email_unique', properties: ['organization', 'email'] })
+// One pending invitation per address and organization; answered ones stay as history.
+@Index({
+  name: 'invitations_pending_email_unique',
+  expression:
+    'create unique index "invitations_pending_email_unique" on "invitations" ("organization_id", "email") where "status" = \'pending\'',
+})
 @Index({ name: 'invitations_invited_by_idx', properties: ['invitedBy'] })
-export class Invitation extends TimestampedEntity<'status'> {
+@Index({ name: 'invitations_email_idx', properties: ['email'] })
+// Keyset pagination of an organization's invitations.
+@Index({
+  name: 'invitations_organization_created_idx',
+  properties: ['organization', 'createdAt', 'id'],
+})
+export class Invitation extends TimestampedEntity<'status' | 'role' | 'tokenHash'> {
   @PrimaryKey({ type: 'text' })
   id: string = newId('inv');
 
@@ -67,4 +94,18 @@ export class Invitation extends TimestampedEntity<'status'> {
 
   @Enum({ items: () => [...INVITATION_STATUSES], default: 'pending' })
   status: InvitationStatus = 'pending';
+
+  /** The role the invitee gets on accepting. */
+  @Enum({ items: () => [...ROLES], default: 'member' })
+  role: Role = 'member';
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  /**
+   * Hex SHA-256 of the accept link's one-time code (the code itself is never
+   * stored); a resend replaces it, so the older link stops working.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true, unique: 'invitations_token_hash_unique' })
+  tokenHash: string | null = null;
 }

@@ -1,12 +1,40 @@
-import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { MaxLength } from 'class-validator';
+import { ArgsType, Args, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { MAX_CURSOR_LENGTH } from '../../common/cursor';
+import type { Connection } from '../../graphql/connections';
 import type { Context } from '../../graphql/context';
+import type { InvitationService } from './invitation.service';
+import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
-import { InvitationType, OrganizationMemberType, OrganizationType } from './organization.types';
+import {
+  InvitationConnection,
+  invitationOf,
+  memberOf,
+  OrganizationMemberConnection,
+  OrganizationType,
+  type InvitationType,
+  type OrganizationMemberType,
+} from './organization.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
     organizations: OrganizationService;
+    members: MemberService;
+    invitations: InvitationService;
   }
+}
+
+@ArgsType()
+class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' })
+  first?: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The previous page's `pageInfo.endCursor`.",
+  })
+  @MaxLength(MAX_CURSOR_LENGTH)
+  after?: string | null;
 }
 
 @Resolver(() => OrganizationType)
@@ -18,31 +46,39 @@ export class OrganizationResolver {
       : ctx.services.organizations.memberCount(organization.id);
   }
 
-  @FieldResolver(() => [InvitationType], {
-    description: 'Invitations of the organization; visible to owners and admins (empty otherwise).',
-  })
-  invitations(
-    @Root() organization: OrganizationType,
-    @Ctx() ctx: Context,
-  ): Promise<InvitationType[]> {
-    return ctx.services.organizations.invitations(organization.id, organization.viewerRole);
-  }
-
-  @FieldResolver(() => [OrganizationMemberType], {
-    description: 'Everyone in the organization, oldest member first.',
+  @FieldResolver(() => OrganizationMemberConnection.Connection, {
+    description: 'Everyone in the organization, oldest member first, a page at a time.',
   })
   async members(
     @Root() organization: OrganizationType,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
-  ): Promise<OrganizationMemberType[]> {
-    const memberships = await ctx.services.organizations.members(organization.id);
-    return memberships.map((membership) => ({
-      id: membership.user.id,
-      name: membership.user.name,
-      email: membership.user.email,
-      role: membership.role,
-      joinedAt: membership.createdAt,
-      organization,
-    }));
+  ): Promise<Connection<OrganizationMemberType>> {
+    const read = await ctx.services.organizations.members(organization.id, page);
+    return OrganizationMemberConnection.of({
+      ...read,
+      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: memberOf(node, organization) })),
+    });
+  }
+
+  @FieldResolver(() => InvitationConnection.Connection, {
+    description:
+      'Invitations of the organization, oldest first; visible to owners and admins (empty otherwise).',
+  })
+  async invitations(
+    @Root() organization: OrganizationType,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<InvitationType>> {
+    const read = await ctx.services.organizations.invitations(
+      organization.id,
+      organization.viewerRole,
+      page,
+    );
+    const now = new Date();
+    return InvitationConnection.of({
+      ...read,
+      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: invitationOf(node, now) })),
+    });
   }
 }

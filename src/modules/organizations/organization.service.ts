@@ -1,60 +1,134 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { decodeCursor, encodeCursor, type CursorKey } from '../../common/cursor';
+import { AppError, Errors } from '../../common/errors';
 import { Invitation, Membership, type Role } from './organization.entity';
+import { Roles } from './roles';
 
-/** Roles that manage an organization and see its invitations. */
-const MANAGERS: readonly Role[] = ['owner', 'admin'];
+/** Page sizes of the organization's lists. */
+export const PAGE = { default: 20, max: 100 } as const;
 
+export interface PageRequest {
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}
+
+/** One page read: its rows (one more than asked tells whether there is a next page). */
+export interface ReadPage<T> {
+  rows: { cursor: string; node: T }[];
+  hasNextPage: boolean;
+  count: () => Promise<number>;
+}
+
+const MEMBERSHIP_ID = /^mem_[0-9A-Za-z]{22}$/;
+const INVITATION_ID = /^inv_[0-9A-Za-z]{22}$/;
+
+/**
+ * The read side of organizations: members and invitations as cursor pages,
+ * in (joined / sent time, id) order, read by keyset on the indexes
+ * (organization, created_at, id), so the thousandth page costs what the
+ * first does. Only members reach an organization (its type comes from the
+ * viewer's memberships or a member's mutation), and only owners and admins
+ * see its invitations.
+ */
 export class OrganizationService {
   /** Batched per request: one query for all organizations in a response. */
   private readonly memberCounts: DataLoader<string, number>;
-  private readonly invitationsByOrganization: DataLoader<string, Invitation[]>;
-  private readonly membersByOrganization: DataLoader<string, Membership[]>;
 
   constructor(private readonly em: EntityManager) {
+    // Counted on the (organization, created_at, id) index, one organization at a time:
+    // an index-only count, whatever the other organizations hold.
     this.memberCounts = new DataLoader(async (ids) => {
-      // Only when the count was not read with the organization (the viewer's
-      // reads carry it): organizations are teams, their memberships few.
-      const memberships = await this.em.find(
-        Membership,
-        { organization: { $in: [...ids] } },
-        { fields: ['organization'] },
-      );
-      const counts = new Map<string, number>();
-      for (const { organization } of memberships) {
-        counts.set(organization.id, (counts.get(organization.id) ?? 0) + 1);
-      }
-      return ids.map((id) => counts.get(id) ?? 0);
+      const counts: number[] = [];
+      for (const id of ids) counts.push(await this.em.count(Membership, { organization: id }));
+      return counts;
     });
-    this.invitationsByOrganization = new DataLoader(async (ids) => {
-      const invitations = await this.em.find(
-        Invitation,
-        { organization: { $in: [...ids] } },
-        { orderBy: { createdAt: 'asc', id: 'asc' } },
-      );
-      return ids.map((id) => invitations.filter((inv) => inv.organization.id === id));
-    });
-    this.membersByOrganization = new DataLoader(async (ids) => {
-      const memberships = await this.em.find(
-        Membership,
-        { organization: { $in: [...ids] } },
-        { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' } },
-      );
-      return ids.map((id) => memberships.filter((m) => m.organization.id === id));
-    });
-  }
-
-  /** Members of an organization, oldest first, with their user. */
-  members(organizationId: string): Promise<Membership[]> {
-    return this.membersByOrganization.load(organizationId);
   }
 
   memberCount(organizationId: string): Promise<number> {
     return this.memberCounts.load(organizationId);
   }
 
-  /** Invitations of an organization, for its owners and admins only. */
-  async invitations(organizationId: string, viewerRole: Role): Promise<Invitation[]> {
-    return MANAGERS.includes(viewerRole) ? this.invitationsByOrganization.load(organizationId) : [];
+  /** A page of the organization's members, oldest first, each with their user. */
+  async members(organizationId: string, page: PageRequest): Promise<ReadPage<Membership>> {
+    const { first, after } = pageArgs(page, 'members', organizationId, MEMBERSHIP_ID);
+    const rows = await this.em.find(
+      Membership,
+      { organization: organizationId, ...keyset(after) },
+      {
+        populate: ['user'],
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        limit: first + 1,
+      },
+    );
+    return this.page(rows, first, 'members', organizationId, () =>
+      this.memberCount(organizationId),
+    );
   }
+
+  /** A page of the organization's invitations, oldest first; empty unless the viewer manages it. */
+  async invitations(
+    organizationId: string,
+    viewerRole: Role,
+    page: PageRequest,
+  ): Promise<ReadPage<Invitation>> {
+    const { first, after } = pageArgs(page, 'invitations', organizationId, INVITATION_ID);
+    if (!Roles.manages(viewerRole)) {
+      return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
+    }
+    const rows = await this.em.find(
+      Invitation,
+      { organization: organizationId, ...keyset(after) },
+      {
+        populate: ['organization', 'invitedBy'],
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        limit: first + 1,
+      },
+    );
+    return this.page(rows, first, 'invitations', organizationId, () =>
+      this.em.count(Invitation, { organization: organizationId }),
+    );
+  }
+
+  private page<T extends CursorKey>(
+    rows: T[],
+    first: number,
+    list: string,
+    scope: string,
+    count: () => Promise<number>,
+  ): ReadPage<T> {
+    return {
+      rows: rows.slice(0, first).map((node) => ({ cursor: encodeCursor(list, scope, node), node })),
+      hasNextPage: rows.length > first,
+      count,
+    };
+  }
+}
+
+function pageArgs(
+  page: PageRequest,
+  list: string,
+  scope: string,
+  idPattern: RegExp,
+): { first: number; after: CursorKey | undefined } {
+  const first = page.first ?? PAGE.default;
+  if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
+    throw new AppError(Errors.pageSize(PAGE.max));
+  }
+  if (page.after === undefined || page.after === null) return { first, after: undefined };
+  const after = decodeCursor(page.after, list, scope, idPattern);
+  if (!after) throw new AppError(Errors.invalidCursor());
+  return { first, after };
+}
+
+/**
+ * Rows after the cursor in (createdAt, id) order. The `$gte` bound lets the
+ * index range start at the cursor; the `$or` settles ties on createdAt.
+ */
+function keyset(after: CursorKey | undefined) {
+  if (!after) return {};
+  return {
+    createdAt: { $gte: after.createdAt },
+    $or: [{ createdAt: { $gt: after.createdAt } }, { id: { $gt: after.id } }],
+  };
 }

@@ -1,10 +1,14 @@
 import { EmailAddressResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { connectionType } from '../../graphql/connections';
 import { graphqlEnum } from '../../graphql/enums';
+import type { User } from '../../users/user.entity';
 import {
   INVITATION_STATUSES,
   ROLES,
+  type Invitation,
   type InvitationStatus,
+  type Membership,
   type Organization,
   type Role,
 } from './organization.entity';
@@ -13,19 +17,67 @@ export const MembershipRoleEnum = graphqlEnum('MembershipRole', ROLES);
 
 export const InvitationStatusEnum = graphqlEnum('InvitationStatus', INVITATION_STATUSES);
 
-@ObjectType('Invitation')
+@ObjectType('Invitation', {
+  description:
+    'An invitation to join an organization, as its owners and admins or its invitee see it.',
+})
 export class InvitationType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => EmailAddressResolver)
+  @Field(() => EmailAddressResolver, { description: 'The invited address.' })
   email!: string;
 
-  @Field(() => InvitationStatusEnum)
+  @Field(() => MembershipRoleEnum, { description: 'The role the invitee gets on accepting.' })
+  role!: Role;
+
+  @Field(() => InvitationStatusEnum, {
+    description: '`expired` once a pending invitation is past `expiresAt`.',
+  })
   status!: InvitationStatus;
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => Date, { description: 'Until when it can be accepted (14 days after it was sent).' })
+  expiresAt!: Date;
+
+  @Field(() => ID)
+  organizationId!: string;
+
+  @Field(() => String)
+  organizationName!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who sent it (null once their account is deleted).',
+  })
+  inviterName!: string | null;
+}
+
+/** The status a client sees: a pending invitation past its expiry is `expired`. */
+export function visibleStatus(
+  invitation: Pick<Invitation, 'status' | 'expiresAt'>,
+  now: Date,
+): InvitationStatus {
+  return invitation.status === 'pending' && invitation.expiresAt <= now
+    ? 'expired'
+    : invitation.status;
+}
+
+/** An invitation with its organization (and inviter, if any) loaded. */
+export function invitationOf(invitation: Invitation, now = new Date()): InvitationType {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    role: invitation.role,
+    status: visibleStatus(invitation, now),
+    createdAt: invitation.createdAt,
+    expiresAt: invitation.expiresAt,
+    organizationId: invitation.organization.id,
+    organizationName: invitation.organization.name,
+    inviterName: invitation.invitedBy?.name ?? null,
+  };
 }
 
 /** An organization as seen by one of its members. */
@@ -90,11 +142,11 @@ export function membershipOf(membership: MembershipRow): MembershipType {
   };
 }
 
-@ObjectType('OrganizationMember', {
-  description: 'A member of an organization the viewer belongs to.',
+@ObjectType('User', {
+  description: 'Another user, as a fellow member of an organization sees them.',
 })
-export class OrganizationMemberType {
-  @Field(() => ID, { description: 'The user id of the member.' })
+export class MemberUserType {
+  @Field(() => ID)
   id!: string;
 
   @Field(() => String)
@@ -102,6 +154,24 @@ export class OrganizationMemberType {
 
   @Field(() => EmailAddressResolver)
   email!: string;
+
+  @Field(() => String, { nullable: true })
+  avatarUrl!: string | null;
+}
+
+@ObjectType('OrganizationMember', {
+  description:
+    'A membership of an organization the viewer belongs to: one person in one organization.',
+})
+export class OrganizationMemberType {
+  @Field(() => ID, {
+    description:
+      'The membership id (`mem_…`): the same person in two organizations is two members.',
+  })
+  id!: string;
+
+  @Field(() => MemberUserType)
+  user!: MemberUserType;
 
   @Field(() => MembershipRoleEnum)
   role!: Role;
@@ -111,4 +181,37 @@ export class OrganizationMemberType {
 
   @Field(() => OrganizationType)
   organization!: OrganizationType;
+}
+
+/** A membership with its user loaded, in the organization the viewer sees. */
+export function memberOf(
+  membership: Membership,
+  organization: OrganizationType,
+): OrganizationMemberType {
+  const user: User = membership.user;
+  return {
+    id: membership.id,
+    user: { id: user.id, name: user.name, email: user.email, avatarUrl: user.avatarUrl },
+    role: membership.role,
+    joinedAt: membership.createdAt,
+    organization,
+  };
+}
+
+export const OrganizationMemberConnection = connectionType(
+  'OrganizationMember',
+  OrganizationMemberType,
+);
+
+export const InvitationConnection = connectionType('Invitation', InvitationType);
+
+@ObjectType('InviteMembersPayload')
+export class InviteMembersPayloadType {
+  @Field(() => [InvitationType], { description: 'The invitations made (and mailed) now.' })
+  invitations!: InvitationType[];
+
+  @Field(() => [EmailAddressResolver], {
+    description: 'Addresses skipped: already members, or with a pending invitation.',
+  })
+  skippedEmails!: string[];
 }

@@ -20,7 +20,12 @@ import {
   OnboardingType,
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
-import { membershipOf, MembershipType } from '../organizations/organization.types';
+import {
+  invitationOf,
+  InvitationType,
+  membershipOf,
+  MembershipType,
+} from '../organizations/organization.types';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
@@ -106,6 +111,17 @@ export class ViewerResolver {
   })
   async organizations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<MembershipType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+  }
+
+  @FieldResolver(() => [InvitationType], {
+    description:
+      "Pending, unexpired invitations to the viewer's email once it is verified, newest first (at most 100).",
+  })
+  async invitations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<InvitationType[]> {
+    const now = new Date();
+    return (await ctx.services.invitations.received(viewer.profile)).map((invitation) =>
+      invitationOf(invitation, now),
+    );
   }
 }
 
