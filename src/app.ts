@@ -12,6 +12,7 @@ import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import type { Context } from './graphql/context';
+import { TrustedDocuments } from './graphql/trusted-documents';
 import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
 import {
@@ -34,7 +35,8 @@ export interface App {
   logger: Logger;
   /**
    * Stops accepting, lets in-flight requests finish (at most SHUTDOWN_GRACE_MS,
-   * then cuts the connections left), then closes the database.
+   * then cuts the connections left), stops the job worker (running jobs
+   * finish, at most JOBS_STOP_TIMEOUT_MS), then closes the database.
    */
   close(): Promise<void>;
 }
@@ -49,7 +51,17 @@ export async function createApp(config: Config, logger = createLogger(config)): 
   const database = await openDatabase(config, logger, { entities });
   try {
     const deps = await createDependencies(config, database, logger);
-    const server = await createServer(config, database, deps, logger);
+    // After the migrations (pg-boss installs its own schema under its own lock).
+    await deps.jobs.start().catch(async (error: unknown) => {
+      await deps.jobs.stop();
+      throw error;
+    });
+    const server = await createServer(config, database, deps, logger).catch(
+      async (error: unknown) => {
+        await deps.jobs.stop();
+        throw error;
+      },
+    );
     return {
       server,
       database,
@@ -67,6 +79,9 @@ export async function createApp(config: Config, logger = createLogger(config)): 
           await server.close();
         } finally {
           clearTimeout(grace);
+          // Running jobs finish (bounded by JOBS_STOP_TIMEOUT_MS) before the pool closes.
+          await deps.jobs.stop();
+          deps.mail.close();
           await deps.tokenUsage.close();
           await database.close();
         }
@@ -175,11 +190,18 @@ async function createServer(
 
   const context = (request: FastifyRequest) => contextOf(deps, request);
   const schema = await buildGraphQLSchema();
-  const apollo = await createApolloServer(config, schema, server, logger);
+  // PERSISTED_QUERIES=safelist: read and checked now, so a bad manifest stops start-up.
+  const trusted =
+    config.persistedQueries.mode === 'safelist'
+      ? TrustedDocuments.fromFile(config.persistedQueries.manifestPath)
+      : undefined;
+  const apollo = await createApolloServer(config, schema, server, logger, trusted);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
   server.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
+    // Only trusted documents reach Apollo (the REST face's never come this way).
+    ...(trusted ? { preHandler: trusted.preHandler() } : {}),
     handler: fastifyApolloHandler(apollo, {
       context: (request) => Promise.resolve(context(request)),
     }),

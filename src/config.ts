@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from './infra/db/orm-config';
+import type { JobsSettings } from './infra/jobs/jobs';
+import {
+  MAIL_DEFAULTS,
+  SMTP_TIMEOUTS_MAX_TOTAL_MS,
+  type MailSettings,
+} from './infra/mail/settings';
 import { parseApiBaseUrl } from './infra/http-client';
 import type { RateLimitPolicy } from './infra/rate-limits';
 
@@ -145,6 +151,23 @@ const rateLimits = z
     return policies;
   });
 
+/** A fraction from 0 to 1 (`0.01`). */
+const fraction = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !(value >= 0 && value <= 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a number from 0 to 1 (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 const PROVIDER_URL_VARIABLES = [
   'PROVIDER_OPENAI_URL',
   'PROVIDER_ANTHROPIC_URL',
@@ -207,6 +230,74 @@ const envSchema = z
     RATE_LIMITS: rateLimits,
     HEAP_GROWING_PERCENT: integer('HEAP_GROWING_PERCENT', 0, 300, 50),
     GRAPHQL_COMPILE_ON: integer('GRAPHQL_COMPILE_ON', 0, 1000, 3),
+    SMTP_URL: optionalText.refine(
+      (v) => v === undefined || /^smtps?:\/\/[^\s/]+(\/[^\s]*)?$/.test(v),
+      'SMTP_URL must be smtp://user:pass@host:port or smtps://user:pass@host:port',
+    ),
+    MAIL_TRANSPORT: z
+      .enum(['smtp', 'log'], { error: 'MAIL_TRANSPORT must be smtp or log' })
+      .optional(),
+    MAIL_FROM: optionalText.refine(
+      (v) => v === undefined || (v.length <= 320 && /@/.test(v) && !/[\r\n]/.test(v)),
+      'MAIL_FROM must be an address such as "Account <no-reply@example.com>"',
+    ),
+    APP_URL: optionalText.refine(
+      (v) => v === undefined || /^https?:\/\/[^\s?#]+$/.test(v),
+      'APP_URL must be an http:// or https:// URL without query or fragment',
+    ),
+    APP_NAME: optionalText.refine(
+      (v) => v === undefined || (v.length <= 64 && !/[\r\n]/.test(v)),
+      'APP_NAME must be one line of at most 64 characters',
+    ),
+    SMTP_CONNECTION_TIMEOUT_MS: integer(
+      'SMTP_CONNECTION_TIMEOUT_MS',
+      100,
+      120_000,
+      MAIL_DEFAULTS.connectionTimeoutMs,
+    ),
+    SMTP_GREETING_TIMEOUT_MS: integer(
+      'SMTP_GREETING_TIMEOUT_MS',
+      100,
+      120_000,
+      MAIL_DEFAULTS.greetingTimeoutMs,
+    ),
+    SMTP_SOCKET_TIMEOUT_MS: integer(
+      'SMTP_SOCKET_TIMEOUT_MS',
+      100,
+      600_000,
+      MAIL_DEFAULTS.socketTimeoutMs,
+    ),
+    MAIL_MAX_ATTEMPTS: integer('MAIL_MAX_ATTEMPTS', 1, 50, MAIL_DEFAULTS.maxAttempts),
+    MAIL_RETRY_DELAY_SECONDS: integer(
+      'MAIL_RETRY_DELAY_SECONDS',
+      1,
+      3600,
+      MAIL_DEFAULTS.retryDelaySeconds,
+    ),
+    JOBS_WORKER: boolean('JOBS_WORKER'),
+    JOBS_POLL_INTERVAL_MS: integer('JOBS_POLL_INTERVAL_MS', 500, 600_000, 2_000),
+    JOBS_POOL_MAX: integer('JOBS_POOL_MAX', 1, 100, 4),
+    JOBS_STOP_TIMEOUT_MS: integer('JOBS_STOP_TIMEOUT_MS', 0, 600_000, 10_000),
+    APOLLO_KEY: optionalText.refine(
+      (v) => v === undefined || /^[\x21-\x7e]{1,512}$/.test(v),
+      'APOLLO_KEY must be a graph API key from Apollo Studio',
+    ),
+    APOLLO_GRAPH_REF: optionalText.refine(
+      (v) => v === undefined || /^[A-Za-z0-9_-]{1,64}(@[A-Za-z0-9_.-]{1,64})?$/.test(v),
+      'APOLLO_GRAPH_REF must be <graph id>@<variant>',
+    ),
+    APOLLO_USAGE_REPORTING: boolean('APOLLO_USAGE_REPORTING'),
+    APOLLO_FIELD_SAMPLING: fraction('APOLLO_FIELD_SAMPLING', 0.01),
+    APOLLO_USAGE_REPORTING_ENDPOINT: optionalText.refine(
+      (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+      'APOLLO_USAGE_REPORTING_ENDPOINT must be an http(s) URL',
+    ),
+    PERSISTED_QUERIES: z
+      .enum(['apq', 'safelist'], { error: 'PERSISTED_QUERIES must be apq or safelist' })
+      .default('apq'),
+    PERSISTED_QUERIES_MANIFEST: optionalText.transform((v) =>
+      v === undefined ? undefined : path.resolve(v),
+    ),
     VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
     PROVIDER_OPENAI_URL: optionalText,
     PROVIDER_ANTHROPIC_URL: optionalText,
@@ -237,6 +328,20 @@ const envSchema = z
         message: 'MASTER_KEYS is required in production (see README, "Provider keys")',
       });
     }
+    if ((env.APOLLO_KEY === undefined) !== (env.APOLLO_GRAPH_REF === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.APOLLO_KEY === undefined ? 'APOLLO_KEY' : 'APOLLO_GRAPH_REF'],
+        message: 'APOLLO_KEY and APOLLO_GRAPH_REF go together: set both or neither',
+      });
+    }
+    if (env.PERSISTED_QUERIES === 'safelist' && env.PERSISTED_QUERIES_MANIFEST === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PERSISTED_QUERIES_MANIFEST'],
+        message: 'PERSISTED_QUERIES_MANIFEST is required with PERSISTED_QUERIES=safelist',
+      });
+    }
     for (const variable of PROVIDER_URL_VARIABLES) {
       const raw = env[variable];
       if (raw === undefined) continue;
@@ -257,7 +362,62 @@ const envSchema = z
         message: `${missing} must be set when NODE_ENV=test validates provider keys (tests never call the real APIs)`,
       });
     }
+    // Mail last: a more specific complaint about another variable comes first.
+    if (
+      env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS >
+      SMTP_TIMEOUTS_MAX_TOTAL_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_SOCKET_TIMEOUT_MS'],
+        message: `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS must stay within ${SMTP_TIMEOUTS_MAX_TOTAL_MS} ms (a delivery holds its outbox row's lock that long, below the database's 30 s idle-in-transaction limit)`,
+      });
+    }
+    if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'SMTP_URL is required with MAIL_TRANSPORT=smtp',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.SMTP_URL && env.MAIL_TRANSPORT !== 'log') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          'SMTP_URL is required in production (smtp://user:pass@host:587 or smtps://…:465); set MAIL_TRANSPORT=log to write mail to the log instead, knowing that nothing is sent (see README, "Email")',
+      });
+    }
+    if (
+      env.NODE_ENV === 'production' &&
+      env.SMTP_URL &&
+      env.MAIL_TRANSPORT !== 'log' &&
+      !env.MAIL_FROM
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_FROM'],
+        message: 'MAIL_FROM is required in production when mail is sent',
+      });
+    }
   });
+
+/** Apollo Studio: the graph this service reports to (README, "Federation and Apollo Studio"). */
+export interface ApolloStudioConfig {
+  key: string;
+  graphRef: string;
+  /** Whether this service sends usage reports (off behind a router that reports itself). */
+  usageReporting: boolean;
+  /** Share of requests traced field by field (the rest count as operations only). */
+  fieldSampling: number;
+  /** Where reports go instead of Apollo's ingress (a proxy; the tests' local endpoint). */
+  endpointUrl: string | undefined;
+}
+
+/** Persisted queries: automatic (bounded, any client registers) or a safelist of trusted documents. */
+export type PersistedQueriesConfig =
+  | { mode: 'apq' }
+  | { mode: 'safelist'; /** The manifest file, read once at start-up. */ manifestPath: string };
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -318,6 +478,13 @@ export interface Config {
    * (see src/graphql/compiled-execution.ts); 0: graphql-js runs every query.
    */
   graphqlCompileOn: number;
+  /** How mail leaves (see README, "Email"). */
+  mail: MailSettings;
+  /** Background jobs (pg-boss): whether this instance takes them, polling, pool, stop. */
+  jobs: JobsSettings;
+  /** Absent without APOLLO_KEY and APOLLO_GRAPH_REF. */
+  apollo: ApolloStudioConfig | undefined;
+  persistedQueries: PersistedQueriesConfig;
   /** Checking provider keys against the providers (src/modules/api-keys/providers). */
   providerKeys: {
     /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
@@ -392,6 +559,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: e.RATE_LIMITS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
+    mail: mailSettingsOf(e),
+    jobs: {
+      worker: e.JOBS_WORKER ?? true,
+      pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+      poolMax: e.JOBS_POOL_MAX,
+      stopTimeoutMs: e.JOBS_STOP_TIMEOUT_MS,
+    },
+    apollo:
+      e.APOLLO_KEY && e.APOLLO_GRAPH_REF
+        ? {
+            key: e.APOLLO_KEY,
+            graphRef: e.APOLLO_GRAPH_REF,
+            usageReporting: e.APOLLO_USAGE_REPORTING ?? true,
+            fieldSampling: e.APOLLO_FIELD_SAMPLING,
+            endpointUrl: e.APOLLO_USAGE_REPORTING_ENDPOINT,
+          }
+        : undefined,
+    persistedQueries:
+      e.PERSISTED_QUERIES === 'safelist' && e.PERSISTED_QUERIES_MANIFEST
+        ? { mode: 'safelist', manifestPath: e.PERSISTED_QUERIES_MANIFEST }
+        : { mode: 'apq' },
     providerKeys: {
       validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
       baseUrls: Object.fromEntries(
@@ -406,5 +594,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.PROVIDER_KEY_CHECK_TIMEOUT_MS,
       maxConcurrent: e.PROVIDER_KEY_CHECK_CONCURRENCY,
     },
+  };
+}
+
+function mailSettingsOf(e: z.infer<typeof envSchema>): MailSettings {
+  const transport = e.MAIL_TRANSPORT ?? (e.SMTP_URL ? 'smtp' : 'log');
+  const appName = e.APP_NAME ?? MAIL_DEFAULTS.appName;
+  const appUrl = (e.APP_URL ?? MAIL_DEFAULTS.appUrl).replace(/\/+$/, '');
+  return {
+    transport,
+    smtpUrl: transport === 'smtp' ? e.SMTP_URL : undefined,
+    from: e.MAIL_FROM ?? `${appName} <no-reply@${new URL(appUrl).hostname}>`,
+    appUrl,
+    appName,
+    logLinks: e.NODE_ENV !== 'production',
+    timeouts: {
+      connectionMs: e.SMTP_CONNECTION_TIMEOUT_MS,
+      greetingMs: e.SMTP_GREETING_TIMEOUT_MS,
+      socketMs: e.SMTP_SOCKET_TIMEOUT_MS,
+    },
+    maxAttempts: e.MAIL_MAX_ATTEMPTS,
+    retryDelaySeconds: e.MAIL_RETRY_DELAY_SECONDS,
   };
 }

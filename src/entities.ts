@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ActivityEvent } from './modules/activity/activity-event.entity';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { AccessToken } from './auth/access-token.entity';
+import { MailOutbox } from './infra/mail/mail-outbox.entity';
 import { RateLimit } from './infra/rate-limit.entity';
 import { Onboarding } from './modules/onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from './modules/organizations/organization.entity';
@@ -18,4 +19,5 @@ export const entities = [
   Onboarding,
   ActivityEvent,
   RateLimit,
+  MailOutbox,
 ];

@@ -8,7 +8,9 @@ import type { Config, LimitName } from './config';
 import type { Context, RequestServices } from './graphql/context';
 import type { Database } from './infra/db/database';
 import { PreparedStatements, rateLimitStore } from './infra/db/sql';
+import { Jobs } from './infra/jobs/jobs';
 import type { Log, Logger } from './infra/logger';
+import { Mail, type SecretBox } from './infra/mail/mail';
 import { RateLimits } from './infra/rate-limits';
 import { AccessTokenService } from './modules/access-tokens/access-token.service';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
@@ -24,6 +26,7 @@ import { InvitationService } from './modules/organizations/invitation.service';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
+import { VisibleUsers } from './modules/users/visible-users';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -40,7 +43,12 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   viewerReads: ViewerReads;
+  visibleUsers: VisibleUsers;
   activity: ActivityService;
+  /** Background jobs (pg-boss): features register handlers and schedules here. */
+  jobs: Jobs;
+  /** The transactional mail outbox. */
+  mail: Mail;
 }
 
 export async function createDependencies(
@@ -51,12 +59,16 @@ export async function createDependencies(
   const { orm } = database;
   const statements = new PreparedStatements(orm);
   const tokenUsage = new TokenUsage(statements, logger);
+  const keyRing = await loadKeyRing(config);
+  const jobs = new Jobs(database.url, config.jobs, logger);
+  const mail = new Mail(orm, jobs, config.mail, secretBox(keyRing), logger);
+  await mail.register();
   return {
     config,
     orm,
     logger,
     hasher: new PasswordHasher(config.scrypt),
-    keyRing: await loadKeyRing(config),
+    keyRing,
     keyChecker: new ProviderKeyChecker({
       ...KEY_CHECK_DEFAULTS,
       enabled: config.providerKeys.validate,
@@ -69,11 +81,41 @@ export async function createDependencies(
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
     viewerReads: new ViewerReads(statements),
+    visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
+    jobs,
+    mail,
   };
 }
 
-type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'activity'>;
+/** The master key ring as the outbox's sealer: `version.iv.tag.ciphertext`, base64url parts. */
+function secretBox(keyRing: KeyRing): SecretBox {
+  return {
+    seal(plaintext, associatedData) {
+      const sealed = keyRing.seal(plaintext, associatedData);
+      return [
+        sealed.keyVersion,
+        sealed.iv.toString('base64url'),
+        sealed.authTag.toString('base64url'),
+        sealed.ciphertext.toString('base64url'),
+      ].join('.');
+    },
+    open(text, associatedData) {
+      const [keyVersion = '', iv = '', authTag = '', ciphertext = ''] = text.split('.');
+      return keyRing.open(
+        {
+          keyVersion,
+          iv: Buffer.from(iv, 'base64url'),
+          authTag: Buffer.from(authTag, 'base64url'),
+          ciphertext: Buffer.from(ciphertext, 'base64url'),
+        },
+        associatedData,
+      );
+    },
+  };
+}
+
+type ServiceName = Exclude<keyof Services, 'em' | 'viewerReads' | 'visibleUsers' | 'activity'>;
 
 /**
  * The services of one request, all sharing that request's EntityManager
@@ -98,6 +140,11 @@ export class Services implements RequestServices {
   /** What the viewer's fields show, read in one statement (shared by the process). */
   get viewerReads(): ViewerReads {
     return this.deps.viewerReads;
+  }
+
+  /** Whom a viewer may see, for entity references (shared by the process). */
+  get visibleUsers(): VisibleUsers {
+    return this.deps.visibleUsers;
   }
 
   get tokens(): AccessTokenService {
@@ -163,7 +210,10 @@ export class Services implements RequestServices {
   }
 
   get deletion(): AccountDeletionService {
-    return this.once('deletion', () => new AccountDeletionService(this.em, this.deps.rateLimits));
+    return this.once(
+      'deletion',
+      () => new AccountDeletionService(this.em, this.deps.rateLimits, this.deps.mail),
+    );
   }
 
   private once<T>(name: ServiceName, make: () => T): T {

@@ -106,7 +106,11 @@ describe('GraphQL query limits', () => {
 describe('production mode', () => {
   let production: TestServer;
   beforeAll(async () => {
-    production = await startTestServer({ NODE_ENV: 'production', SCRYPT_LOG_N: '14' });
+    production = await startTestServer({
+      NODE_ENV: 'production',
+      SCRYPT_LOG_N: '14',
+      MAIL_TRANSPORT: 'log',
+    });
   });
   afterAll(async () => {
     await production.close();
@@ -149,6 +153,7 @@ describe('production mode', () => {
     const open = await startTestServer({
       NODE_ENV: 'production',
       SCRYPT_LOG_N: '14',
+      MAIL_TRANSPORT: 'log',
       GRAPHQL_INTROSPECTION: 'true',
     });
     try {

@@ -1,11 +1,29 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { serviceSdl } from '../src/graphql/federation';
 import { printGraphQLSchema } from '../src/graphql/schema';
-import { buildGraphQLSchema } from '../src/schema';
+import { buildApiSchema, buildGraphQLSchema } from '../src/schema';
 
-describe('schema.graphql', () => {
-  it('is what the resolvers generate (run `npm run schema:emit` when this fails)', async () => {
-    const committed = readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
-    expect(printGraphQLSchema(await buildGraphQLSchema())).toBe(committed);
+const committed = (file: string) => readFileSync(path.join(__dirname, '..', file), 'utf8');
+
+describe('schema.graphql and subgraph.graphql', () => {
+  it('schema.graphql is what the resolvers generate (run `npm run schema:emit` when this fails)', async () => {
+    expect(printGraphQLSchema(await buildApiSchema())).toBe(committed('schema.graphql'));
+  });
+
+  it('subgraph.graphql is what _service { sdl } answers (run `npm run schema:emit` when this fails)', async () => {
+    expect(await serviceSdl(await buildGraphQLSchema())).toBe(committed('subgraph.graphql'));
+  });
+
+  it('subgraph.graphql links Federation 2.14, owns User by its id, and composes', () => {
+    const sdl = committed('subgraph.graphql');
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.14"');
+    expect(sdl).toMatch(/type User @key\(fields: "id"\)/);
+    const { errors } = composeServices([
+      { name: 'accounts', url: 'http://accounts.invalid/graphql', typeDefs: parse(sdl) },
+    ]);
+    expect(errors ?? []).toEqual([]);
   });
 });

@@ -453,6 +453,8 @@ async function main(): Promise<void> {
       'dist/src/main.js',
       {
         NODE_ENV: 'production',
+        // Nothing is mailed during a benchmark (README, "Email").
+        MAIL_TRANSPORT: 'log',
         HOST: '127.0.0.1',
         PORT: String(serverPort),
         DATABASE_URL: pg.url,

@@ -300,6 +300,21 @@ export const Errors = {
     badInput(field, `Invalid value for "${at}": ${reason}`),
 } as const;
 
+/**
+ * Apollo's persisted-query protocol, on /graphql only: the code Apollo
+ * clients and routers give a document outside the safelist of trusted
+ * documents (PERSISTED_QUERIES=safelist). It is refused before GraphQL sees
+ * the request, so it is not one of the API's codes above and the REST face
+ * never answers it.
+ */
+export const TrustedDocumentErrors = {
+  notInList: () => ({
+    code: 'PERSISTED_QUERY_NOT_IN_LIST',
+    message: 'This operation is not in the list of trusted documents.',
+    status: 400,
+  }),
+} as const;
+
 /** Why GraphQL refused a value, in the words `Errors.invalidValue` quotes. */
 export const InputReasons = {
   notAnEnumValue: (enumName: string) => `Not a value of the "${enumName}" enum.`,

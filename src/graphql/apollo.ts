@@ -2,8 +2,11 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusOf } from '../common/errors';
@@ -14,6 +17,7 @@ import type { Context } from './context';
 import { formatGraphQLError } from './errors';
 import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
 import { internalErrorLogger } from './plugins';
+import { APQ_TTL_SECONDS, boundedApqCache, type TrustedDocuments } from './trusted-documents';
 
 /** These codes set the HTTP status of a GraphQL response (with Retry-After). */
 const STATUS_CODES = [ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED];
@@ -43,14 +47,43 @@ const httpStatusPlugin: ApolloServerPlugin<Context> = {
     }),
 };
 
+/**
+ * Apollo Studio. Schema reporting is always off: Apollo Server refuses it on
+ * a subgraph schema and throws at start-up (`APOLLO_SCHEMA_REPORTING=true`
+ * included, which this plugin makes it ignore); the subgraph SDL is
+ * published from CI with `rover subgraph publish` instead (README). Usage
+ * reporting must be installed by hand on a subgraph (Apollo turns it off by
+ * itself, expecting the router to report): on when APOLLO_KEY and
+ * APOLLO_GRAPH_REF are set, unless APOLLO_USAGE_REPORTING=false (behind a
+ * router that reports, to avoid counting twice). Field-level traces for a
+ * sample of requests (APOLLO_FIELD_SAMPLING) give Studio its field
+ * statistics, weighted back to the whole; compiled execution keeps them
+ * (CompiledExecution recompiles once Apollo has instrumented the resolvers).
+ */
+function studioPlugins(config: Config): ApolloServerPlugin<Context>[] {
+  const studio = config.apollo;
+  const usage =
+    studio?.usageReporting === true
+      ? ApolloServerPluginUsageReporting<Context>({
+          fieldLevelInstrumentation: studio.fieldSampling,
+          ...(studio.endpointUrl === undefined ? {} : { endpointUrl: studio.endpointUrl }),
+        })
+      : ApolloServerPluginUsageReportingDisabled();
+  return [ApolloServerPluginSchemaReportingDisabled(), usage];
+}
+
 export async function createApolloServer(
   config: Config,
   schema: GraphQLSchema,
   server: FastifyInstance,
   logger: Logger,
+  trusted: TrustedDocuments | undefined,
 ): Promise<ApolloServer<Context>> {
   const limits = queryLimits({ production: config.isProduction });
   const apollo = new ApolloServer<Context>({
+    ...(config.apollo
+      ? { apollo: { key: config.apollo.key, graphRef: config.apollo.graphRef } }
+      : {}),
     // The schema, with hot queries executed by graphql-jit: see CompiledExecution.
     ...(config.graphqlCompileOn > 0
       ? { gateway: new CompiledExecution(schema, { compileOn: config.graphqlCompileOn }).gateway() }
@@ -66,7 +99,12 @@ export async function createApolloServer(
     logger,
     validationRules: [...limits.validationRules, oncePerDocument],
     parseOptions: { maxTokens: MAX_TOKENS },
+    // A safelist: the manifest, read only; otherwise APQ in a bounded cache of its own.
+    persistedQueries: trusted
+      ? { cache: trusted.apqCache() }
+      : { cache: boundedApqCache(), ttl: APQ_TTL_SECONDS },
     plugins: [
+      ...studioPlugins(config),
       ...limits.plugins,
       internalErrorLogger,
       httpStatusPlugin,

@@ -71,12 +71,29 @@ export class CompiledExecution {
     Map<string, CompiledQuery | typeof NOT_COMPILABLE>
   >();
   private readonly maxCompiled: number;
+  /** A resolver of the schema as the held operations were compiled against it. */
+  private resolverMark: unknown;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly options: CompiledExecutionOptions,
   ) {
     this.maxCompiled = options.maxCompiled ?? 500;
+    this.resolverMark = this.currentResolverMark();
+  }
+
+  /**
+   * graphql-jit calls the `resolve` each field had when it compiled. Apollo
+   * replaces every field's `resolve` of this schema at once, in place, the
+   * first time a request needs field instrumentation (a usage-reporting
+   * trace, or an ftv1 trace a router asks for). Operations compiled before
+   * would never report field statistics: once the mark has changed,
+   * everything held is dropped and compiled again against the wrappers (one
+   * recompile per hot document, once; a reference comparison per execution).
+   */
+  private currentResolverMark(): unknown {
+    const fields = this.schema.getQueryType()?.getFields() ?? {};
+    return Object.values(fields)[0]?.resolve;
   }
 
   /** How many compiled operations are held. */
@@ -113,6 +130,11 @@ export class CompiledExecution {
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const mark = this.currentResolverMark();
+    if (mark !== this.resolverMark) {
+      this.resolverMark = mark;
+      this.compiled.clear();
+    }
     const compiled =
       request.operation === OperationTypeNode.QUERY
         ? this.compiledFor(request.document, request.operationName)

@@ -3,18 +3,19 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { subgraphSchemaOf, type ReferenceResolver } from './federation';
 import { refuseUnstorableText } from './storable-text';
 
 /**
- * The executable schema of these resolvers, with the house's auth checker,
- * scalars and validation, and every argument checked for text PostgreSQL
- * cannot store (storable-text.ts).
+ * The API schema of these resolvers, with the house's auth checker, scalars
+ * and validation: what `schema.graphql` prints. It is served as a subgraph
+ * (`servedSchemaOf`).
  */
 export async function schemaOf(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
   resolvers: NonEmptyArray<Function>,
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({
+  return buildSchema({
     resolvers,
     authChecker,
     authMode: 'error',
@@ -22,7 +23,19 @@ export async function schemaOf(
     validate: { forbidUnknownValues: true, stopAtFirstError: false },
     emitSchemaFile: false,
   });
-  return refuseUnstorableText(schema);
+}
+
+/**
+ * The schema /graphql and the REST face execute: the API schema as a
+ * Federation 2 subgraph (federation.ts: `_service`, `_entities` with these
+ * reference resolvers), every argument, entity representations included,
+ * checked for text PostgreSQL cannot store (storable-text.ts).
+ */
+export function servedSchemaOf(
+  apiSchema: GraphQLSchema,
+  references: Record<string, ReferenceResolver>,
+): GraphQLSchema {
+  return refuseUnstorableText(subgraphSchemaOf(apiSchema, references));
 }
 
 /** The SDL committed as `schema.graphql`: sorted, so diffs show real changes. */

@@ -10,6 +10,8 @@ const MIGRATION_LOCK_KEY = 4_242_017;
 
 export interface Database {
   orm: MikroORM;
+  /** The connection URL (the embedded one's when embedded): for what opens its own pool (jobs). */
+  url: string;
   /** Present when this process started its own embedded PostgreSQL. */
   embedded: EmbeddedDatabase | undefined;
   close(): Promise<void>;
@@ -91,6 +93,7 @@ export async function openDatabase(
   const opened = orm;
   return {
     orm: opened,
+    url,
     embedded,
     async close() {
       await opened.close(true);

@@ -36,6 +36,7 @@ import {
   type Configuration,
   type Dictionary,
   type EntityClass,
+  type EntityManager,
   type EntityData,
   type EntityKey,
   type EntityMetadata,
@@ -657,4 +658,35 @@ export class EntityColumns<T extends object> {
   private isBytes(property: EntityKey<T>): boolean {
     return this.meta.properties[property].runtimeType === 'Buffer';
   }
+}
+
+/**
+ * What a library that writes its own SQL (pg-boss) is given to run a
+ * statement: `$n` placeholders in the text, the values beside it.
+ */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * Runs statements on `em`'s open transaction (inside `em.transactional`), so
+ * that what a library writes commits or rolls back with the caller's change:
+ * the transactional outbox (src/infra/jobs). Values are bind parameters.
+ */
+export function transactionExecutor(em: EntityManager): SqlExecutor {
+  // MikroORM 7's transaction context is the open Kysely transaction.
+  const transaction = em.getTransactionContext<Kysely<unknown>>();
+  if (!transaction || !em.isInTransaction()) {
+    throw new Error('transactionExecutor needs an EntityManager inside em.transactional()');
+  }
+  return {
+    async executeSql(text, values = []) {
+      try {
+        const result = await transaction.executeQuery(CompiledQuery.raw(text, values));
+        return { rows: result.rows as Record<string, unknown>[] };
+      } catch (error) {
+        throw em.getDriver().convertException(asError(error));
+      }
+    },
+  };
 }

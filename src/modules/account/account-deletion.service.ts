@@ -6,6 +6,7 @@ import { normaliseEmail } from '../../users/email';
 import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
 import { RateLimit } from '../../infra/rate-limit.entity';
+import type { Mail } from '../../infra/mail/mail';
 import type { RateLimits } from '../../infra/rate-limits';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 import { User } from '../../users/user.entity';
@@ -24,6 +25,7 @@ export class AccountDeletionService {
   constructor(
     private readonly em: EntityManager,
     private readonly limits: RateLimits<LimitName>,
+    private readonly mail: Mail,
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
@@ -57,6 +59,8 @@ export class AccountDeletionService {
         { orderBy: { organization: 'asc' }, refresh: true },
       );
       for (const membership of mine) await this.leave(em, membership);
+      // Its messages, delivered or not (their jobs cancelled): addresses are personal data.
+      await this.mail.dropForUser(em, userId);
       // Invitations to this address that nobody answered go with it (answered ones are
       // the organizations' history; the address in them is what their inviter typed).
       await em.nativeDelete(Invitation, { email: user.email, status: 'pending' });

@@ -142,7 +142,9 @@ export function membershipOf(membership: MembershipRow): MembershipType {
   };
 }
 
-@ObjectType('User', {
+// Not `User`: that name is the federated entity, the public face only
+// (src/modules/users/user.types.ts); fellow members also see the email.
+@ObjectType('MemberUser', {
   description: 'Another user, as a fellow member of an organization sees them.',
 })
 export class MemberUserType {

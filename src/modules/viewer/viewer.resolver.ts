@@ -29,6 +29,7 @@ import {
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
+import { UserType } from '../users/user.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
 
@@ -60,6 +61,14 @@ export class ViewerResolver {
   @FieldResolver(() => ProfileType)
   profile(@Root() viewer: ViewerType): UserSnapshot {
     return viewer.profile;
+  }
+
+  @FieldResolver(() => UserType, {
+    description:
+      'The viewer as others see them: the `User` entity other subgraphs of a federated graph extend.',
+  })
+  user(@Root() viewer: ViewerType): UserType {
+    return new UserType(viewer.profile);
   }
 
   @FieldResolver(() => [AccessTokenType], {
