@@ -56,9 +56,10 @@ const LAYERS = [
     files: ['src/modules/**/*.ts'],
     forbid: [
       {
-        regex: '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$)',
+        regex:
+          '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|demand-control$)',
         message:
-          'Features use graphql/ for its Context type, scalars, enums and connections only, and never rest/.',
+          'Features use graphql/ for its Context type, scalars, enums, connections and demand-control directives only, and never rest/.',
       },
     ],
   },

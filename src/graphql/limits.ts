@@ -1,5 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { Errors } from '../common/errors';
+import { DEMAND_CONTROL, demandControlRule } from './demand-control';
 import {
   GraphQLError,
   Kind,
@@ -13,20 +14,27 @@ export const MAX_TOKENS = 2000;
 
 /**
  * Query limits, enforced during validation, before any resolver runs:
- * graphql-armor's depth, alias, token, directive and cost limits, and field
- * suggestions masked in production.
+ * graphql-armor's depth, alias and directive limits, field suggestions
+ * masked in production, and demand control's cost limit (the schema's
+ * `@cost` / `@listSize`, computed as the Apollo Router does).
  */
 export function queryLimits(options: { production: boolean }) {
-  return new ApolloArmor({
+  const armor = new ApolloArmor({
     maxDepth: { n: 8 },
     maxAliases: { n: 10 },
     // graphql-js's parser counts tokens itself (MAX_TOKENS, given to Apollo as
     // parseOptions); armor's copy fails inside an Apollo plugin, answered 500.
     maxTokens: { enabled: false },
     maxDirectives: { n: 20 },
-    costLimit: { maxCost: 3000 },
+    // Costs are demand control's (demand-control.ts): the schema's @cost and
+    // @listSize, the numbers a router enforces too.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: options.production },
   }).protect();
+  return {
+    ...armor,
+    validationRules: [...armor.validationRules, demandControlRule(DEMAND_CONTROL)],
+  };
 }
 
 /** Mutations that check a password or are irreversible: one per document. */

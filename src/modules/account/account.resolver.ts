@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { Cost } from '../../graphql/demand-control';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
 import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
@@ -19,8 +20,17 @@ declare module '../../graphql/context' {
   }
 }
 
+/**
+ * Demand control (src/graphql/demand-control.ts): a password hash (scrypt,
+ * ~65 ms of CPU and 16 MiB) costs what a hundred plain objects do; an export
+ * or a deletion reads or writes everything the account has.
+ */
+const PASSWORD_HASH_COST = 100;
+const WHOLE_ACCOUNT_COST = 50;
+
 @Resolver()
 export class AccountResolver {
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Creates an account and its first access token.',
   })
@@ -31,6 +41,7 @@ export class AccountResolver {
     return ctx.services.accounts.signUp(input);
   }
 
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Signs in with email and password and issues a new Bearer token.',
   })
@@ -42,6 +53,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(PASSWORD_HASH_COST)
   @Mutation(() => ChangePasswordPayloadType, {
     description: 'Changes the password. Existing access tokens stay valid.',
   })
@@ -55,6 +67,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => GraphQLJSONObject, {
     description:
       'Everything held about the viewer (GDPR export) as one JSON document with formatVersion and exportedAt. Provider keys are masked; no secret, hash or ciphertext is included.',
@@ -65,6 +78,7 @@ export class AccountResolver {
   }
 
   @Authorized()
+  @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',

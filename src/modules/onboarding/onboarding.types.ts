@@ -1,6 +1,9 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { ListSize } from '../../graphql/demand-control';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
 import type { User } from '../../users/user.entity';
+import { ONBOARDING_LIMITS } from './onboarding.inputs';
+import { STEP_IDS } from './progress';
 
 @ObjectType('OnboardingPreferences')
 export class OnboardingPreferencesType {
@@ -46,6 +49,7 @@ export class CompleteOnboardingPayloadType {
   })
   organization!: OrganizationType | null;
 
+  @ListSize({ assumedSize: ONBOARDING_LIMITS.invites })
   @Field(() => [InvitationType], { description: 'Invitations created by this completion.' })
   invitations!: InvitationType[];
 
@@ -71,6 +75,7 @@ export class OnboardingStepType {
   description: 'A 5-step checklist, each step derived from the account data.',
 })
 export class OnboardingProgressType {
+  @ListSize({ assumedSize: STEP_IDS.length })
   @Field(() => [OnboardingStepType])
   steps!: OnboardingStepType[];
 

@@ -3,9 +3,10 @@ import { ArgsType, Args, Ctx, Field, FieldResolver, Int, Resolver, Root } from '
 import { MAX_CURSOR_LENGTH } from '../../common/cursor';
 import type { Connection } from '../../graphql/connections';
 import type { Context } from '../../graphql/context';
+import { ListSize } from '../../graphql/demand-control';
 import type { InvitationService } from './invitation.service';
 import type { MemberService } from './member.service';
-import type { OrganizationService } from './organization.service';
+import { PAGE, type OrganizationService } from './organization.service';
 import {
   InvitationConnection,
   invitationOf,
@@ -37,6 +38,18 @@ class PageArgs {
   after?: string | null;
 }
 
+/**
+ * Demand control: a page holds `first` items, at most PAGE.max; without
+ * `first` (or with a variable, unknown when the cost is computed) it counts
+ * as the largest page, so the estimate is never below what can run.
+ */
+const PAGED = ListSize({
+  assumedSize: PAGE.max,
+  slicingArguments: ['first'],
+  sizedFields: ['edges', 'nodes'],
+  requireOneSlicingArgument: false,
+});
+
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
   @FieldResolver(() => Int)
@@ -46,6 +59,7 @@ export class OrganizationResolver {
       : ctx.services.organizations.memberCount(organization.id);
   }
 
+  @PAGED
   @FieldResolver(() => OrganizationMemberConnection.Connection, {
     description: 'Everyone in the organization, oldest member first, a page at a time.',
   })
@@ -61,6 +75,7 @@ export class OrganizationResolver {
     });
   }
 
+  @PAGED
   @FieldResolver(() => InvitationConnection.Connection, {
     description:
       'Invitations of the organization, oldest first; visible to owners and admins (empty otherwise).',

@@ -8,10 +8,12 @@ import {
   type ClassType,
 } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { ListSize } from '../../graphql/demand-control';
 import type { User } from '../../users/user.entity';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { AccessTokenType } from '../access-tokens/access-token.types';
 import { AuthPayloadType, ChangePasswordPayloadType } from '../account/account.types';
+import { PROVIDERS } from '../api-keys/api-key.entity';
 import { ApiKeyType } from '../api-keys/api-key.types';
 import { statusOf } from '../onboarding/onboarding.service';
 import {
@@ -20,6 +22,7 @@ import {
   OnboardingType,
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
+import { MAX_RECEIVED } from '../organizations/invitation.service';
 import {
   invitationOf,
   InvitationType,
@@ -39,6 +42,9 @@ declare module '../../graphql/context' {
     viewerReads: ViewerReads;
   }
 }
+
+/** The most active access tokens any plan allows: the longest `accessTokens` can be. */
+const MOST_ACCESS_TOKENS = Math.max(...Object.values(PLAN_LIMITS).map((l) => l.accessTokens));
 
 /**
  * The read side of the API: `Query.viewer` and every field of `Viewer`. The
@@ -71,6 +77,8 @@ export class ViewerResolver {
     return new UserType(viewer.profile);
   }
 
+  // Active tokens are bounded by the largest plan's limit.
+  @ListSize({ assumedSize: MOST_ACCESS_TOKENS })
   @FieldResolver(() => [AccessTokenType], {
     description: "The viewer's active access tokens (metadata only), oldest first.",
   })
@@ -78,6 +86,8 @@ export class ViewerResolver {
     return (await viewer.owned(ctx.services.viewerReads)).accessTokens;
   }
 
+  // One key per provider.
+  @ListSize({ assumedSize: PROVIDERS.length })
   @FieldResolver(() => [ApiKeyType], { description: "The viewer's provider keys, masked." })
   async apiKeys(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<ApiKeyType[]> {
     const { apiKeys } = await viewer.owned(ctx.services.viewerReads);
@@ -122,6 +132,7 @@ export class ViewerResolver {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
   }
 
+  @ListSize({ assumedSize: MAX_RECEIVED })
   @FieldResolver(() => [InvitationType], {
     description:
       "Pending, unexpired invitations to the viewer's email once it is verified, newest first (at most 100).",
