@@ -7,11 +7,15 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import { ErrorCode } from './common/errors';
 import type { Config } from './config';
 import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import type { Context } from './graphql/context';
+import { operationObserver } from './graphql/plugins';
+import { databasePool } from './infra/db/sql';
+import { Metrics } from './infra/metrics';
 import { TrustedDocuments } from './graphql/trusted-documents';
 import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
@@ -33,6 +37,8 @@ export interface App {
   database: Database;
   deps: Dependencies;
   logger: Logger;
+  /** Prometheus metrics; `metrics.listen` serves them (main.ts, with METRICS_PORT). */
+  metrics: Metrics;
   /**
    * Stops accepting, lets in-flight requests finish (at most SHUTDOWN_GRACE_MS,
    * then cuts the connections left), stops the job worker (running jobs
@@ -51,12 +57,23 @@ export async function createApp(config: Config, logger = createLogger(config)): 
   const database = await openDatabase(config, logger, { entities });
   try {
     const deps = await createDependencies(config, database, logger);
+    const metrics = new Metrics({
+      knownOperations: [],
+      errorCodes: Object.values(ErrorCode),
+      rateLimits: Object.keys(config.rateLimits),
+    });
+    const pool = await databasePool(database.orm);
+    metrics.watch({
+      pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      hashing: () => deps.hasher.load(),
+    });
+    deps.rateLimits.onRefused = (limit) => metrics.rateLimited(limit);
     // After the migrations (pg-boss installs its own schema under its own lock).
     await deps.jobs.start().catch(async (error: unknown) => {
       await deps.jobs.stop();
       throw error;
     });
-    const server = await createServer(config, database, deps, logger).catch(
+    const server = await createServer(config, database, deps, logger, metrics).catch(
       async (error: unknown) => {
         await deps.jobs.stop();
         throw error;
@@ -67,6 +84,7 @@ export async function createApp(config: Config, logger = createLogger(config)): 
       database,
       deps,
       logger,
+      metrics,
       async close() {
         const grace = setTimeout(() => {
           logger.warn(
@@ -79,6 +97,7 @@ export async function createApp(config: Config, logger = createLogger(config)): 
           await server.close();
         } finally {
           clearTimeout(grace);
+          await metrics.close();
           // Running jobs finish (bounded by JOBS_STOP_TIMEOUT_MS) before the pool closes.
           await deps.jobs.stop();
           deps.mail.close();
@@ -110,6 +129,7 @@ async function createServer(
   database: Database,
   deps: Dependencies,
   logger: Logger,
+  metrics: Metrics,
 ): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger;
   const paths: KnownPath[] = [];
@@ -153,7 +173,26 @@ async function createServer(
     done();
   });
   const accessLog = accessLogger(logger);
+  // What each GraphQL request's operation was and whether it succeeded, for
+  // the metrics. The Apollo plugin sees a (shallow) copy of the context,
+  // onResponse the request: both hold the request's own logger, the key.
+  const outcomes = new WeakMap<object, { operation: string | null; succeeded: boolean }>();
+  const observeOperation = operationObserver((context, operation, codes) => {
+    outcomes.set(context.log, { operation, succeeded: codes.length === 0 });
+    metrics.observeGraphQLErrors(codes, operation);
+  });
   server.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    const outcome = outcomes.get(request.log);
+    metrics.observeRequest({
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+      ...(route === GRAPHQL_PATH
+        ? { operation: outcome?.operation ?? null, succeeded: outcome?.succeeded ?? false }
+        : {}),
+    });
     accessLog.info(
       {
         requestId: request.id,
@@ -195,7 +234,9 @@ async function createServer(
     config.persistedQueries.mode === 'safelist'
       ? TrustedDocuments.fromFile(config.persistedQueries.manifestPath)
       : undefined;
-  const apollo = await createApolloServer(config, schema, server, logger, trusted);
+  const apollo = await createApolloServer(config, schema, server, logger, trusted, [
+    observeOperation,
+  ]);
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
   server.route({
     url: GRAPHQL_PATH,

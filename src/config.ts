@@ -298,6 +298,19 @@ const envSchema = z
     PERSISTED_QUERIES_MANIFEST: optionalText.transform((v) =>
       v === undefined ? undefined : path.resolve(v),
     ),
+    METRICS_PORT: optionalText.transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0 || value > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `METRICS_PORT must be an integer from 0 to 65535 (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    }),
+    METRICS_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
     VALIDATE_PROVIDER_KEYS: boolean('VALIDATE_PROVIDER_KEYS'),
     PROVIDER_OPENAI_URL: optionalText,
     PROVIDER_ANTHROPIC_URL: optionalText,
@@ -485,6 +498,8 @@ export interface Config {
   /** Absent without APOLLO_KEY and APOLLO_GRAPH_REF. */
   apollo: ApolloStudioConfig | undefined;
   persistedQueries: PersistedQueriesConfig;
+  /** Prometheus metrics on a listener of their own; absent: off. */
+  metrics: { port: number; host: string } | undefined;
   /** Checking provider keys against the providers (src/modules/api-keys/providers). */
   providerKeys: {
     /** VALIDATE_PROVIDER_KEYS: on by default, off under NODE_ENV=test unless set. */
@@ -580,6 +595,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.PERSISTED_QUERIES === 'safelist' && e.PERSISTED_QUERIES_MANIFEST
         ? { mode: 'safelist', manifestPath: e.PERSISTED_QUERIES_MANIFEST }
         : { mode: 'apq' },
+    metrics:
+      e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     providerKeys: {
       validate: e.VALIDATE_PROVIDER_KEYS ?? e.NODE_ENV !== 'test',
       baseUrls: Object.fromEntries(

@@ -69,6 +69,13 @@ async function main(): Promise<void> {
     { url: `${url.origin}${GRAPHQL_PATH}`, node: process.version, pid: process.pid },
     `GraphQL served at ${url.origin}${GRAPHQL_PATH}`,
   );
+  if (config.metrics) {
+    const port = await app.metrics.listen(config.metrics.host, config.metrics.port);
+    logger.info(
+      { metrics: `http://${config.metrics.host}:${port}/metrics` },
+      `metrics served at http://${config.metrics.host}:${port}/metrics`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -41,7 +41,9 @@ describe('the server process with the embedded database', () => {
 
   it('serves, stops cleanly on SIGTERM and SIGINT, and keeps its data across restarts', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const env = {
+      METRICS_PORT: String(metricsPort),
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -53,6 +55,10 @@ describe('the server process with the embedded database', () => {
     const first = await startServerProcess(env);
     expect(first.output()).toContain(`GraphQL served at http://127.0.0.1:${port}/graphql`);
     expect(first.output()).toContain(`"node":"${process.version}"`);
+    // METRICS_PORT: Prometheus metrics on a listener of their own.
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('http_requests_total');
     const email = uniqueEmail('restart');
     const signedUp = await post(port, SIGN_UP, {
       input: { email, password: PASSWORD, name: 'Kept' },
@@ -135,6 +141,13 @@ describe('graceful shutdown', () => {
 describe('invalid configuration', () => {
   it.each([
     ['PORT', 'abc', /PORT must be an integer from 0 to 65535/],
+    ['METRICS_PORT', '70000', /METRICS_PORT must be an integer from 0 to 65535/],
+    [
+      'DATABASE_PREPARED_STATEMENTS',
+      'maybe',
+      /DATABASE_PREPARED_STATEMENTS must be named or unnamed/,
+    ],
+    ['DATABASE_DIRECT_URL', 'mysql://x', /DATABASE_DIRECT_URL must be a postgres/],
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres/],
     ['SCRYPT_LOG_N', '12', /SCRYPT_LOG_N must be at least 14 in production/],

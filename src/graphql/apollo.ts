@@ -78,6 +78,8 @@ export async function createApolloServer(
   server: FastifyInstance,
   logger: Logger,
   trusted: TrustedDocuments | undefined,
+  /** More plugins (the composition side's: metrics). */
+  plugins: readonly ApolloServerPlugin<Context>[] = [],
 ): Promise<ApolloServer<Context>> {
   const limits = queryLimits({ production: config.isProduction });
   const apollo = new ApolloServer<Context>({
@@ -108,6 +110,7 @@ export async function createApolloServer(
       ...limits.plugins,
       internalErrorLogger,
       httpStatusPlugin,
+      ...plugins,
       // Answers are per viewer and never cached; without cache hints, no plugin
       // needs Apollo to wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

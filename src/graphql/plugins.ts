@@ -19,3 +19,29 @@ export const internalErrorLogger: ApolloServerPlugin<Context> = {
       },
     }),
 };
+
+/** Told of every GraphQL response: its operation's name (null: none) and its errors' codes. */
+export type OperationObserver = (
+  context: Context,
+  operation: string | null,
+  errorCodes: readonly unknown[],
+) => void;
+
+/** Reports each response to `observe` once it is about to be sent. */
+export function operationObserver(observe: OperationObserver): ApolloServerPlugin<Context> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        willSendResponse({ contextValue, operationName, request, response }) {
+          const errors =
+            response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          observe(
+            contextValue,
+            operationName ?? request.operationName ?? null,
+            errors.map((error) => error.extensions?.['code']),
+          );
+          return Promise.resolve();
+        },
+      }),
+  };
+}

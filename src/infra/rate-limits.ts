@@ -32,6 +32,8 @@ export interface KeyOwner {
  */
 export class RateLimits<Name extends string = string> {
   private readonly limiters: Record<Name, RateLimiterPostgres>;
+  /** Told of every refused attempt (the metrics count them by limit). */
+  onRefused: ((name: Name) => void) | undefined;
 
   constructor(store: RateLimitStore, policies: Readonly<Record<Name, RateLimitPolicy>>) {
     this.limiters = Object.fromEntries(
@@ -61,8 +63,8 @@ export class RateLimits<Name extends string = string> {
    * bring one back.
    */
   async consume(name: Name, key: string, owner?: KeyOwner): Promise<void> {
-    if (!owner) return this.store(() => this.limiters[name].consume(key));
-    const counted = await this.store(() => this.limiters[name].consume(key)).then(
+    if (!owner) return this.store(() => this.limiters[name].consume(key), name);
+    const counted = await this.store(() => this.limiters[name].consume(key), name).then(
       () => undefined,
       (refusal: unknown) => ({ refusal }),
     );
@@ -91,11 +93,12 @@ export class RateLimits<Name extends string = string> {
     return Object.keys(this.limiters).flatMap((name) => keys.map((key) => `${name}:${key}`));
   }
 
-  private async store(operation: () => Promise<unknown>): Promise<void> {
+  private async store(operation: () => Promise<unknown>, limit?: Name): Promise<void> {
     try {
       await operation();
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
+        if (limit !== undefined) this.onRefused?.(limit);
         throw new AppError(
           Errors.rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))),
         );

@@ -21,6 +21,8 @@ export class PasswordHasher {
   private readonly slots: SemaphoreInterface;
   private readonly params: { logN: number; r: number; p: number };
   private dummyHash: Promise<Uint8Array> | undefined;
+  private queued = 0;
+  private running = 0;
 
   constructor(options: ScryptParams) {
     this.params = { logN: options.logN, r: options.r, p: options.p };
@@ -61,12 +63,31 @@ export class PasswordHasher {
     );
   }
 
+  /** Hashes waiting for a slot and computing now (for the metrics). */
+  load(): { queued: number; running: number } {
+    return { queued: this.queued, running: this.running };
+  }
+
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {
+    this.queued++;
+    let started = false;
     try {
-      return await this.slots.runExclusive(work);
+      return await this.slots.runExclusive(async () => {
+        started = true;
+        this.queued--;
+        this.running++;
+        try {
+          return await work();
+        } finally {
+          this.running--;
+        }
+      });
     } catch (error) {
       if (error === E_TIMEOUT) throw new AppError(Errors.serviceUnavailable(1));
       throw error;
+    } finally {
+      // A wait that timed out never started its work.
+      if (!(started as boolean)) this.queued--;
     }
   }
 }
