@@ -4,6 +4,7 @@ import { RequestAuth } from './auth/request-auth';
 import type { Requester } from './auth/requester';
 import { bearerToken } from './auth/token';
 import { TokenUsage } from './auth/token-usage';
+import { Cursors } from './common/cursor';
 import type { Config, LimitName } from './config';
 import type { Context, RequestServices } from './graphql/context';
 import type { Database } from './infra/db/database';
@@ -22,7 +23,10 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { loadKeyRing, type KeyRing } from './modules/api-keys/key-ring';
 import { KEY_CHECK_DEFAULTS, ProviderKeyChecker } from './modules/api-keys/providers';
 import { OnboardingService } from './modules/onboarding/onboarding.service';
-import { InvitationService } from './modules/organizations/invitation.service';
+import {
+  InvitationService,
+  type InvitationMailer,
+} from './modules/organizations/invitation.service';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
@@ -45,6 +49,8 @@ export interface Dependencies {
   viewerReads: ViewerReads;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
+  /** Signs and checks pagination cursors. */
+  cursors: Cursors;
   /** Background jobs (pg-boss): features register handlers and schedules here. */
   jobs: Jobs;
   /** The transactional mail outbox. */
@@ -83,8 +89,31 @@ export async function createDependencies(
     viewerReads: new ViewerReads(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
+    cursors: new Cursors(keyRing.derive('pagination-cursors')),
     jobs,
     mail,
+  };
+}
+
+/** The link's path on APP_URL: the client answers with acceptInvitation or declineInvitation. */
+export const INVITATION_LINK_PATH = '/invitation';
+
+/** Invitations leave through the outbox, in the transaction that makes or renews them. */
+function invitationMail(mail: Mail): InvitationMailer {
+  return {
+    async queue(em, { invitation, organization, inviter, code }) {
+      await mail.enqueueMail(em, {
+        template: 'invitation',
+        to: invitation.email,
+        data: { organizationName: organization.name, inviterName: inviter.name },
+        link: { path: INVITATION_LINK_PATH, token: code },
+        // Worthless once the invitation has expired.
+        deliverWithinSeconds: Math.max(
+          1,
+          Math.floor((invitation.expiresAt.getTime() - Date.now()) / 1000),
+        ),
+      });
+    },
   };
 }
 
@@ -182,7 +211,7 @@ export class Services implements RequestServices {
   }
 
   get organizations(): OrganizationService {
-    return this.once('organizations', () => new OrganizationService(this.em));
+    return this.once('organizations', () => new OrganizationService(this.em, this.deps.cursors));
   }
 
   get members(): MemberService {
@@ -192,7 +221,7 @@ export class Services implements RequestServices {
   get invitations(): InvitationService {
     return this.once(
       'invitations',
-      () => new InvitationService(this.em, this.deps.rateLimits, undefined),
+      () => new InvitationService(this.em, this.deps.rateLimits, invitationMail(this.deps.mail)),
     );
   }
 

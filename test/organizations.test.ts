@@ -716,17 +716,26 @@ describe('paginated members and invitations', () => {
     const first = await membersOf(owner.token, orgId, 10);
     const cursor = first.page!.pageInfo.endCursor!;
     const flipped = cursor.slice(0, 8) + (cursor[8] === 'A' ? 'B' : 'A') + cursor.slice(9);
-    const otherOrg = await createOrganization(server, (await signUp(server)).token, 'Other');
-    void otherOrg;
-    const invitationsCursor = Buffer.from(
-      JSON.stringify(['invitations', orgId, 1, 'inv_0000000000000000000000']),
-    ).toString('base64url');
-    const foreign = Buffer.from(
-      JSON.stringify(['members', otherOrg, 1, 'mem_0000000000000000000000']),
-    ).toString('base64url');
+    // Real cursors, of another list and of another organization.
+    await invite(server, owner.token, orgId, [uniqueEmail('listed')]);
+    const invitationsPage = await server.graphql<{
+      viewer: {
+        organizations: { organization: { invitations: { pageInfo: { endCursor: string } } } }[];
+      };
+    }>(
+      '{ viewer { organizations { organization { invitations(first: 1) { pageInfo { endCursor } } } } } }',
+      {},
+      owner.token,
+    );
+    const invitationsCursor =
+      invitationsPage.data!.viewer.organizations[0]!.organization.invitations.pageInfo.endCursor;
+    const stranger = await signUp(server);
+    const otherOrg = await createOrganization(server, stranger.token, 'Other');
+    const foreign = (await membersOf(stranger.token, otherOrg, 1)).page!.pageInfo.endCursor!;
+    expect([invitationsCursor, foreign].every((c) => c.length > 20)).toBe(true);
     for (const bad of [flipped, invitationsCursor, foreign, 'garbage', 'x'.repeat(500)]) {
       const result = await membersOf(owner.token, orgId, 10, bad);
-      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
     }
     for (const size of [0, 101, -1]) {
       const result = await membersOf(owner.token, orgId, size);

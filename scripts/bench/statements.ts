@@ -22,6 +22,7 @@
  *   npm run bench:statements -- --rounds 3 --iterations 200
  */
 import { randomBytes } from 'node:crypto';
+import { Cursors } from '../../src/common/cursor';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
@@ -131,7 +132,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
     inviteEmails: [`a${n}@example.com`, `b${n}@example.com`],
   });
   if (done.organization) {
-    const organizations = new OrganizationService(fork());
+    const organizations = new OrganizationService(fork(), new Cursors(randomBytes(32)));
     await Promise.all([
       organizations.members(done.organization.id, {}),
       organizations.memberCount(done.organization.id),

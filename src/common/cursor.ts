@@ -1,9 +1,12 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
 /**
  * Opaque cursors of keyset pagination: which list (`list`, and the `scope`
  * it belongs to, such as an organization), and the sort key of the last row
- * seen (its creation time in milliseconds and its id). A cursor from another
- * list, or one that does not decode to exactly that, is refused by the
- * caller as BAD_USER_INPUT.
+ * seen (its creation time in milliseconds and its id), signed with an HMAC
+ * so that a cursor from another list or organization, or an altered one, is
+ * refused (the caller answers BAD_USER_INPUT). The key comes from the master
+ * key (see services.ts): rotating it only ends the pagination in progress.
  */
 export interface CursorKey {
   createdAt: Date;
@@ -13,32 +16,42 @@ export interface CursorKey {
 /** Longest cursor accepted before decoding is even tried. */
 export const MAX_CURSOR_LENGTH = 200;
 
-export function encodeCursor(list: string, scope: string, key: CursorKey): string {
-  return Buffer.from(JSON.stringify([list, scope, key.createdAt.getTime(), key.id])).toString(
-    'base64url',
-  );
-}
+const TAG_BYTES = 16;
 
-/** The key a cursor carries, or undefined if it is not a cursor of this list. */
-export function decodeCursor(
-  cursor: string,
-  list: string,
-  scope: string,
-  idPattern: RegExp,
-): CursorKey | undefined {
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
+export class Cursors {
+  constructor(private readonly key: Buffer) {}
+
+  encode(list: string, scope: string, key: CursorKey): string {
+    const payload = Buffer.from(JSON.stringify([list, scope, key.createdAt.getTime(), key.id]));
+    return `${payload.toString('base64url')}.${this.tag(payload).toString('base64url')}`;
   }
-  if (!Array.isArray(value) || value.length !== 4) return undefined;
-  const [l, s, time, id] = value as unknown[];
-  if (l !== list || s !== scope) return undefined;
-  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) return undefined;
-  if (typeof id !== 'string' || !idPattern.test(id)) return undefined;
-  // Re-encoding must give the same text: no padding, no second spelling.
-  if (encodeCursor(list, scope, { createdAt: new Date(time), id }) !== cursor) return undefined;
-  return { createdAt: new Date(time), id };
+
+  /** The key a cursor carries, or undefined if it is not a cursor of this list, as issued. */
+  decode(cursor: string, list: string, scope: string, idPattern: RegExp): CursorKey | undefined {
+    if (cursor.length > MAX_CURSOR_LENGTH) return undefined;
+    const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(cursor);
+    if (!match) return undefined;
+    const payload = Buffer.from(match[1] ?? '', 'base64url');
+    const tag = Buffer.from(match[2] ?? '', 'base64url');
+    const expected = this.tag(payload);
+    if (tag.length !== expected.length || !timingSafeEqual(tag, expected)) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(value) || value.length !== 4) return undefined;
+    const [l, s, time, id] = value as unknown[];
+    if (l !== list || s !== scope) return undefined;
+    if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) return undefined;
+    if (typeof id !== 'string' || !idPattern.test(id)) return undefined;
+    const key = { createdAt: new Date(time), id };
+    // Only the spelling this class writes: no second text for one cursor.
+    return this.encode(list, scope, key) === cursor ? key : undefined;
+  }
+
+  private tag(payload: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(payload).digest().subarray(0, TAG_BYTES);
+  }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, MasterKey } from '../../config';
@@ -33,6 +33,15 @@ export class KeyRing {
     if (!newest) throw new Error('KeyRing needs at least one master key');
     this.currentVersion = newest.id;
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
+  }
+
+  /**
+   * A 32-byte key for `purpose` (HKDF-SHA256 of the newest master key), so
+   * that other uses (signing cursors) never touch the master key itself.
+   */
+  derive(purpose: string): Buffer {
+    const key = this.byId.get(this.currentVersion) as Buffer;
+    return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
   }
 
   seal(plaintext: string, associatedData: string): Sealed {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { decodeCursor, encodeCursor, type CursorKey } from '../../common/cursor';
+import type { CursorKey, Cursors } from '../../common/cursor';
 import { AppError, Errors } from '../../common/errors';
 import { Invitation, Membership, type Role } from './organization.entity';
 import { Roles } from './roles';
@@ -35,7 +35,10 @@ export class OrganizationService {
   /** Batched per request: one query for all organizations in a response. */
   private readonly memberCounts: DataLoader<string, number>;
 
-  constructor(private readonly em: EntityManager) {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cursors: Cursors,
+  ) {
     // Counted on the (organization, created_at, id) index, one organization at a time:
     // an index-only count, whatever the other organizations hold.
     this.memberCounts = new DataLoader(async (ids) => {
@@ -51,7 +54,7 @@ export class OrganizationService {
 
   /** A page of the organization's members, oldest first, each with their user. */
   async members(organizationId: string, page: PageRequest): Promise<ReadPage<Membership>> {
-    const { first, after } = pageArgs(page, 'members', organizationId, MEMBERSHIP_ID);
+    const { first, after } = this.pageArgs(page, 'members', organizationId, MEMBERSHIP_ID);
     const rows = await this.em.find(
       Membership,
       { organization: organizationId, ...keyset(after) },
@@ -72,7 +75,7 @@ export class OrganizationService {
     viewerRole: Role,
     page: PageRequest,
   ): Promise<ReadPage<Invitation>> {
-    const { first, after } = pageArgs(page, 'invitations', organizationId, INVITATION_ID);
+    const { first, after } = this.pageArgs(page, 'invitations', organizationId, INVITATION_ID);
     if (!Roles.manages(viewerRole)) {
       return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
     }
@@ -98,27 +101,29 @@ export class OrganizationService {
     count: () => Promise<number>,
   ): ReadPage<T> {
     return {
-      rows: rows.slice(0, first).map((node) => ({ cursor: encodeCursor(list, scope, node), node })),
+      rows: rows
+        .slice(0, first)
+        .map((node) => ({ cursor: this.cursors.encode(list, scope, node), node })),
       hasNextPage: rows.length > first,
       count,
     };
   }
-}
 
-function pageArgs(
-  page: PageRequest,
-  list: string,
-  scope: string,
-  idPattern: RegExp,
-): { first: number; after: CursorKey | undefined } {
-  const first = page.first ?? PAGE.default;
-  if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
-    throw new AppError(Errors.pageSize(PAGE.max));
+  private pageArgs(
+    page: PageRequest,
+    list: string,
+    scope: string,
+    idPattern: RegExp,
+  ): { first: number; after: CursorKey | undefined } {
+    const first = page.first ?? PAGE.default;
+    if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
+      throw new AppError(Errors.pageSize(PAGE.max));
+    }
+    if (page.after === undefined || page.after === null) return { first, after: undefined };
+    const after = this.cursors.decode(page.after, list, scope, idPattern);
+    if (!after) throw new AppError(Errors.invalidCursor());
+    return { first, after };
   }
-  if (page.after === undefined || page.after === null) return { first, after: undefined };
-  const after = decodeCursor(page.after, list, scope, idPattern);
-  if (!after) throw new AppError(Errors.invalidCursor());
-  return { first, after };
 }
 
 /**
