@@ -52,3 +52,15 @@ export class ChangePasswordInput {
   @IsPassword()
   newPassword!: string;
 }
+
+@InputType()
+export class RequestEmailChangeInput {
+  @Field(() => String, { description: 'The new address; a confirmation link is mailed to it.' })
+  @MaxLength(Limits.email)
+  @IsEmail({}, { message: ValidationMessages.email })
+  newEmail!: string;
+
+  @Field(() => String)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
+}

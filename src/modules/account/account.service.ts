@@ -10,6 +10,9 @@ import { accountOwner, lockAccount } from '../../users/account-lock';
 import { User } from '../../users/user.entity';
 import { AccessToken } from '../../auth/access-token.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
+import type { Mail } from '../../infra/mail/mail';
+import { supersedeCodes } from '../../users/one-time-codes';
+import { queueVerificationMail, type CodeTtls } from './email-flows.service';
 import type { PasswordHasher } from './password-hasher';
 
 export interface IssuedToken {
@@ -31,17 +34,23 @@ export class AccountService {
     private readonly tokens: AccessTokenService,
     private readonly limits: RateLimits<LimitName>,
     private readonly requester: Requester,
+    private readonly mail: Mail,
+    private readonly ttls: CodeTtls,
   ) {}
 
   async signUp(input: { email: string; password: string; name: string }): Promise<IssuedToken> {
     await this.limits.consume('signUpPerAddress', this.requester.ip);
     const passwordHash = await this.hasher.hash(input.password);
     const email = normaliseEmail(input.email);
-    const user = this.em.create(User, { email, passwordHash, name: input.name.trim() });
-    const issued = this.tokens.create(user, 'Sign-up token');
     try {
-      await this.em.flush(); // one transaction: the user and their first token
-      return { ...issued, user };
+      // One transaction: the user, their first token and the verification mail.
+      return await this.em.transactional(async (em) => {
+        const user = em.create(User, { email, passwordHash, name: input.name.trim() });
+        const issued = this.tokens.create(user, 'Sign-up token', em);
+        await em.flush();
+        await queueVerificationMail(em, this.mail, user, this.ttls);
+        return { ...issued, user };
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         throw new AppError(Errors.emailTaken());
@@ -82,7 +91,10 @@ export class AccountService {
     return this.issueWithinPlan(user, input.name?.trim() ?? 'Access token');
   }
 
-  /** Existing tokens stay valid (documented behaviour of the Users API). */
+  /**
+   * Existing tokens stay valid (documented behaviour of the Users API);
+   * outstanding reset links die, and a notice goes to the address.
+   */
   async changePassword(
     user: User,
     input: { currentPassword: string; newPassword: string },
@@ -104,8 +116,17 @@ export class AccountService {
       throw new AppError(Errors.wrongCurrentPassword());
     }
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
-    user.passwordHash = await this.hasher.hash(input.newPassword);
-    await this.em.flush();
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    await this.em.transactional(async (em) => {
+      await em.nativeUpdate(User, { id: user.id }, { passwordHash, updatedAt: new Date() });
+      await supersedeCodes(em, user.id, ['password_reset']);
+      await this.mail.enqueueMail(em, {
+        template: 'password_changed',
+        to: user.email,
+        userId: user.id,
+      });
+    });
+    user.passwordHash = passwordHash;
   }
 
   /**
