@@ -4,7 +4,12 @@
  * afterwards. Codes are single use, expire (TTLs set through configuration),
  * are superseded, and a used or refused code changes nothing.
  */
-import { startTestServer, type GraphQLResult, type TestServer } from './helpers/app';
+import {
+  createScratchDatabase,
+  startTestServer,
+  type GraphQLResult,
+  type TestServer,
+} from './helpers/app';
 import { CREATE_TOKEN, PASSWORD, signUp, uniqueEmail, type SignedUp } from './helpers/factories';
 import { linkIn, linkToken, startSmtpServer, type TestSmtpServer } from './helpers/smtp';
 
@@ -29,6 +34,10 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   server = await startTestServer({
     ...smtp.env(),
+    // Its own database: the worker's database holds mail jobs queued by other
+    // test files' servers (closed before delivering them), which this server's
+    // worker would otherwise deliver first.
+    DATABASE_URL: await createScratchDatabase(),
     // Short enough to expire within a test, long enough to use in one.
     CODE_TTL_EMAIL_CHANGE_SECONDS: '3',
     RATE_LIMITS: 'passwordResetPerEmail=3/3600,passwordResetPerAddress=1000/3600',

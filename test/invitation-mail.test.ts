@@ -4,7 +4,7 @@
  * verifies and accepts with the link's code), resends superseding the old
  * link, and nothing queued when an invitation is refused.
  */
-import { startTestServer, type TestServer } from './helpers/app';
+import { createScratchDatabase, startTestServer, type TestServer } from './helpers/app';
 import { signUp, uniqueEmail } from './helpers/factories';
 import { invite, markVerified } from './helpers/organizations';
 import { linkIn, linkToken, startSmtpServer, type TestSmtpServer } from './helpers/smtp';
@@ -13,7 +13,13 @@ let smtp: TestSmtpServer;
 let server: TestServer;
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  server = await startTestServer(smtp.env());
+  server = await startTestServer({
+    ...smtp.env(),
+    // Its own database: the worker's database holds mail jobs queued by other
+    // test files' servers (closed before delivering them), which this server's
+    // worker would otherwise deliver first.
+    DATABASE_URL: await createScratchDatabase(),
+  });
 });
 afterAll(async () => {
   await server.close();
