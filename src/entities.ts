@@ -6,6 +6,7 @@ import { MailOutbox } from './infra/mail/mail-outbox.entity';
 import { RateLimit } from './infra/rate-limit.entity';
 import { Onboarding } from './modules/onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from './modules/organizations/organization.entity';
+import { OneTimeCode } from './users/one-time-code.entity';
 import { User } from './users/user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at start-up. */
@@ -20,4 +21,5 @@ export const entities = [
   ActivityEvent,
   RateLimit,
   MailOutbox,
+  OneTimeCode,
 ];

@@ -16,6 +16,11 @@ import { RateLimits } from './infra/rate-limits';
 import { AccessTokenService } from './modules/access-tokens/access-token.service';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { AccountService } from './modules/account/account.service';
+import {
+  EmailFlowsService,
+  handlePasswordResetRequest,
+  PASSWORD_RESET_REQUEST_JOB,
+} from './modules/account/email-flows.service';
 import { ExportService } from './modules/account/export.service';
 import { PasswordHasher } from './modules/account/password-hasher';
 import { ActivityService } from './modules/activity/activity.service';
@@ -69,6 +74,17 @@ export async function createDependencies(
   const jobs = new Jobs(database.url, config.jobs, logger);
   const mail = new Mail(orm, jobs, config.mail, secretBox(keyRing), logger);
   await mail.register();
+  // Decides, away from the request, whether a reset mail goes out (no enumeration).
+  await jobs.work<{ email: string }>(
+    PASSWORD_RESET_REQUEST_JOB,
+    ({ email }) => handlePasswordResetRequest(orm.em.fork(), mail, config.codeTtls, email),
+    {
+      maxAttempts: 3,
+      retryDelaySeconds: 2,
+      // The job's data is an address someone typed: gone soon after it ran.
+      deleteAfterSeconds: 3600,
+    },
+  );
   return {
     config,
     orm,
@@ -184,7 +200,34 @@ export class Services implements RequestServices {
     const { deps, requester } = this;
     return this.once(
       'accounts',
-      () => new AccountService(this.em, deps.hasher, this.tokens, deps.rateLimits, requester),
+      () =>
+        new AccountService(
+          this.em,
+          deps.hasher,
+          this.tokens,
+          deps.rateLimits,
+          requester,
+          deps.mail,
+          deps.config.codeTtls,
+        ),
+    );
+  }
+
+  get emailFlows(): EmailFlowsService {
+    const { deps, requester } = this;
+    return this.once(
+      'emailFlows',
+      () =>
+        new EmailFlowsService(
+          this.em,
+          deps.mail,
+          deps.jobs,
+          deps.hasher,
+          this.tokens,
+          deps.rateLimits,
+          requester,
+          deps.config.codeTtls,
+        ),
     );
   }
 

@@ -75,8 +75,17 @@ export type InputProblem = 'required' | 'null' | 'invalid';
 export const ErrorReason = {
   /** The AI provider refused the key it was asked to check (BAD_USER_INPUT on `key`). */
   PROVIDER_REJECTED_KEY: 'PROVIDER_REJECTED_KEY',
+  /** A link's one-time code is unknown, malformed, of another purpose or superseded (`token`). */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** A link's one-time code is past its lifetime (`token`). */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** A link's one-time code was already used (`token`). */
+  TOKEN_USED: 'TOKEN_USED',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/** Why a link's one-time code is refused (`extensions.reason`). */
+export type TokenReason = 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_USED';
 
 /**
  * An expected failure, thrown by the code that finds it and shown to the
@@ -116,6 +125,12 @@ export class AppError extends GraphQLError {
   }
 }
 
+const TOKEN_MESSAGES: Record<TokenReason, string> = {
+  TOKEN_INVALID: 'This link is not valid (a newer one may have been sent). Ask for a new one.',
+  TOKEN_EXPIRED: 'This link has expired. Ask for a new one.',
+  TOKEN_USED: 'This link has already been used.',
+};
+
 const badInput = (field: string, message: string): PublicError => ({
   code: ErrorCode.BAD_USER_INPUT,
   message,
@@ -146,6 +161,21 @@ export const Errors = {
   accessTokenPlanLimit: (plan: string, limit: number): PublicError => ({
     code: ErrorCode.PLAN_LIMIT_EXCEEDED,
     message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
+  }),
+  newEmailTaken: (): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message: 'An account with this email already exists.',
+    field: 'newEmail',
+  }),
+  emailUnchanged: () => badInput('newEmail', 'newEmail is already the address of this account.'),
+  invalidEmail: (field: string) => badInput(field, `${field} must be a valid email address.`),
+  passwordPolicy: (field: string, problems: readonly string[]) =>
+    badInput(field, `${problems.join('; ')}.`),
+  tokenRejected: (reason: TokenReason): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: TOKEN_MESSAGES[reason],
+    field: 'token',
+    reason,
   }),
   confirmEmailMismatch: () =>
     badInput('confirmEmail', 'confirmEmail does not match the account email'),

@@ -59,3 +59,15 @@ export class DeleteAccountArgs {
   @MaxLength(Limits.email)
   confirmEmail!: string;
 }
+
+@InputType()
+export class RequestEmailChangeInput {
+  @Field(() => String, { description: 'The new address; a confirmation link is mailed to it.' })
+  @MaxLength(Limits.email)
+  @IsEmail({}, { message: ValidationMessages.email })
+  newEmail!: string;
+
+  @Field(() => String)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
+}

@@ -12,8 +12,11 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
-import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
+import { accountOwner, findAccount } from '../../users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
+import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../users/one-time-code.entity';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 
@@ -33,10 +36,10 @@ export class ExportService {
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
     return this.em.transactional(
       async (em) => {
-        const user = await em.findOneOrFail(User, { id: userId });
+        const user = await findAccount(em, userId);
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(
@@ -65,6 +68,25 @@ export class ExportService {
           { populate: ['organization'], orderBy: { createdAt: 'asc' } },
         );
         const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
+        const pendingChange = await em.findOne(
+          OneTimeCode,
+          {
+            user,
+            purpose: 'email_change',
+            usedAt: null,
+            supersededAt: null,
+            expiresAt: { $gt: new Date() },
+          },
+          { fields: ['email', 'createdAt', 'expiresAt'] },
+        );
+        const messages = await em.find(
+          MailOutbox,
+          { userId: user.id },
+          {
+            fields: ['template', 'recipient', 'status', 'createdAt', 'sentAt'],
+            orderBy: { createdAt: 'asc', id: 'asc' },
+          },
+        );
         const status = statusOf(onboarding);
         const now = new Date();
         return {
@@ -82,6 +104,24 @@ export class ExportService {
             createdAt: isoSeconds(user.createdAt),
             updatedAt: isoSeconds(user.updatedAt),
           },
+          email: {
+            address: user.email,
+            verified: user.emailVerified,
+            pendingChange: pendingChange
+              ? {
+                  newEmail: pendingChange.email,
+                  requestedAt: isoSeconds(pendingChange.createdAt),
+                  expiresAt: isoSeconds(pendingChange.expiresAt),
+                }
+              : null,
+          },
+          messages: messages.map((message) => ({
+            template: message.template,
+            to: message.recipient,
+            status: message.status,
+            createdAt: isoSeconds(message.createdAt),
+            sentAt: optionalIso(message.sentAt),
+          })),
           preferences: {
             preferredStyle: user.preferredStyle,
             timezone: user.timezone ?? DEFAULT_TIMEZONE,

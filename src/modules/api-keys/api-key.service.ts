@@ -1,3 +1,4 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
@@ -110,24 +111,32 @@ export class ApiKeyService {
       statusReason: outcome.status === 'valid' ? null : outcome.reason,
       lastValidatedAt: outcome.status === 'valid' ? now : null,
     };
-    await this.em.upsert(
-      ApiKey,
-      {
-        id,
-        user,
-        provider: input.provider,
-        name,
-        ...sealed,
-        ...checked,
-        createdAt: now,
-        updatedAt: now,
-      },
-      {
-        onConflictFields: ['user', 'provider'],
-        onConflictAction: 'merge',
-        onConflictExcludeFields: ['user', 'provider'],
-      },
-    );
+    try {
+      await this.em.upsert(
+        ApiKey,
+        {
+          id,
+          user,
+          provider: input.provider,
+          name,
+          ...sealed,
+          ...checked,
+          createdAt: now,
+          updatedAt: now,
+        },
+        {
+          onConflictFields: ['user', 'provider'],
+          onConflictAction: 'merge',
+          onConflictExcludeFields: ['user', 'provider'],
+        },
+      );
+    } catch (error) {
+      // Its only foreign key is the user's: the account was deleted since
+      // this request was authenticated, and its token is dead.
+      if (error instanceof ForeignKeyConstraintViolationException)
+        throw new AppError(Errors.unauthenticated());
+      throw error;
+    }
     return {
       id,
       provider: input.provider,
