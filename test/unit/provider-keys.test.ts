@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { boundedGet } from '../../src/infra/http-client';
 import type { Provider } from '../../src/modules/api-keys/api-key.entity';
@@ -13,6 +11,8 @@ import {
   type ProviderKeyCheckConfig,
 } from '../../src/modules/api-keys/providers';
 import { FakeProvider, type FakeBehaviour } from '../helpers/fake-provider';
+import { freePort } from '../../scripts/free-port';
+import { until } from '../helpers/until';
 
 const PROVIDERS: Provider[] = ['openai', 'anthropic', 'gemini'];
 
@@ -489,19 +489,3 @@ describe('boundedGet', () => {
     expect(result).toEqual({ kind: 'network', code: null });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -15,8 +15,11 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
-import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
+import { accountOwner, findAccount } from '../../users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
+import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../users/one-time-code.entity';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 
@@ -38,10 +41,10 @@ export class ExportService {
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
     return this.em.transactional(
       async (em) => {
-        const user = await em.findOneOrFail(User, { id: userId });
+        const user = await findAccount(em, userId);
         // The export is itself in the log (and in the export), written with it or not at all.
         SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
         await em.flush();
@@ -74,6 +77,25 @@ export class ExportService {
         );
         const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
         const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
+        const pendingChange = await em.findOne(
+          OneTimeCode,
+          {
+            user,
+            purpose: 'email_change',
+            usedAt: null,
+            supersededAt: null,
+            expiresAt: { $gt: new Date() },
+          },
+          { fields: ['email', 'createdAt', 'expiresAt'] },
+        );
+        const messages = await em.find(
+          MailOutbox,
+          { userId: user.id },
+          {
+            fields: ['template', 'recipient', 'status', 'createdAt', 'sentAt'],
+            orderBy: { createdAt: 'asc', id: 'asc' },
+          },
+        );
         const status = statusOf(onboarding);
         const now = new Date();
         return {
@@ -91,6 +113,24 @@ export class ExportService {
             createdAt: isoSeconds(user.createdAt),
             updatedAt: isoSeconds(user.updatedAt),
           },
+          email: {
+            address: user.email,
+            verified: user.emailVerified,
+            pendingChange: pendingChange
+              ? {
+                  newEmail: pendingChange.email,
+                  requestedAt: isoSeconds(pendingChange.createdAt),
+                  expiresAt: isoSeconds(pendingChange.expiresAt),
+                }
+              : null,
+          },
+          messages: messages.map((message) => ({
+            template: message.template,
+            to: message.recipient,
+            status: message.status,
+            createdAt: isoSeconds(message.createdAt),
+            sentAt: optionalIso(message.sentAt),
+          })),
           preferences: {
             preferredStyle: user.preferredStyle,
             timezone: user.timezone ?? DEFAULT_TIMEZONE,
