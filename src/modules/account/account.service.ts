@@ -157,6 +157,8 @@ export class AccountService {
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
     const passwordHash = await this.hasher.hash(input.newPassword);
     await this.em.transactional(async (em) => {
+      // Deleted since the password check (a racing deletion): as its token is from now on.
+      await lockAccount(em, user.id);
       await em.nativeUpdate(User, { id: user.id }, { passwordHash, updatedAt: new Date() });
       await supersedeCodes(em, user.id, ['password_reset']);
       SecurityLog.add(em, user, 'PASSWORD_CHANGED', this.requester.client);

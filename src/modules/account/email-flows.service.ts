@@ -14,6 +14,7 @@ import { Limits } from '../../common/validation';
 import { normaliseEmail } from '../../users/email';
 import { passwordPolicyViolations } from '../../users/password-policy';
 import { consumeCode, issueUserCode, supersedeCodes } from '../../users/one-time-codes';
+import { lockAccount } from '../../users/account-lock';
 import { User } from '../../users/user.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
 import { tokenOptions } from '../access-tokens/token-options';
@@ -113,11 +114,7 @@ export class EmailFlowsService {
   async requestEmailVerification(user: User): Promise<boolean> {
     await this.limits.consume('emailMessagesPerAccount', user.id, accountOwner(this.em, user.id));
     return this.em.transactional(async (em) => {
-      const current = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const current = await lockAccount(em, user.id);
       if (current.emailVerified) return false;
       await queueVerificationMail(em, this.mail, current, this.ttls);
       return true;
@@ -228,7 +225,7 @@ export class EmailFlowsService {
       throw new AppError(Errors.newEmailTaken());
     }
     await this.em.transactional(async (em) => {
-      const current = await em.findOneOrFail(User, { id: user.id });
+      const current = await lockAccount(em, user.id);
       const code = await issueUserCode(em, current.id, 'email_change', {
         ttlSeconds: this.ttls.emailChange,
         email: newEmail,
