@@ -108,6 +108,7 @@ export function valid(schema: Schema): fc.Arbitrary<unknown> {
       return fc.integer();
     case 'array':
       return fc.array(valid((schema['items'] as Schema | undefined) ?? {}), {
+        minLength: (schema['minItems'] as number | undefined) ?? 0,
         maxLength: Math.min((schema['maxItems'] as number | undefined) ?? 5, 5),
       });
     case 'object': {
@@ -250,7 +251,14 @@ function wrongValues(
     });
   }
   const maxItems = schema['maxItems'] as number | undefined;
+  const minItems = schema['minItems'] as number | undefined;
   if (types.includes('array') && items) {
+    if (minItems !== undefined && minItems > 0) {
+      wrong.push({
+        why: 'too few items',
+        value: fc.array(valid(items), { maxLength: minItems - 1 }),
+      });
+    }
     if (maxItems !== undefined) {
       wrong.push({
         why: 'too many items',

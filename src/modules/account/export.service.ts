@@ -15,7 +15,7 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
-import { accountOwner, findAccount } from '../../users/account-lock';
+import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
 import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
@@ -42,12 +42,21 @@ export class ExportService {
 
   async export(userId: string): Promise<Record<string, unknown>> {
     await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
+    // The export is in the log (and so in the export itself): written first,
+    // under the account's row lock, in its own transaction, so the snapshot
+    // below stays read-only (a write in it would fail on a racing change or
+    // deletion of the account with a serialization error).
+    await this.em.transactional(async (em) => {
+      const user = await lockAccount(em, userId);
+      SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
+    });
+    return this.read(userId);
+  }
+
+  private read(userId: string): Promise<Record<string, unknown>> {
     return this.em.transactional(
       async (em) => {
         const user = await findAccount(em, userId);
-        // The export is itself in the log (and in the export), written with it or not at all.
-        SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
-        await em.flush();
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(
