@@ -114,7 +114,7 @@ async function iteration(
   const profiles = new ProfileService(profileEm);
   await profiles.update(user, { name: `Name ${n}`, bio: `Bio ${n}`, jobTitle: 'Engineer' });
   await profiles.updateTimezone(user, n % 2 ? 'Europe/Paris' : 'Asia/Kolkata');
-  const keys = new ApiKeyService(fork, keyRing, quiet, noChecks, noLimits);
+  const keys = new ApiKeyService(fork, keyRing, quiet, noChecks, noLimits, NO_CLIENT);
   const added = await keys.add(user, {
     provider: 'openai',
     key: `sk-proj-${n}-abcdefgh`,
@@ -126,6 +126,7 @@ async function iteration(
   const done = await new OnboardingService(
     onboardingEm,
     new InvitationService(onboardingEm, noLimits, undefined),
+    NO_CLIENT,
   ).complete(me, {
     fullName: `Name ${n}`,
     jobTitle: 'Engineer',
@@ -145,8 +146,11 @@ async function iteration(
       organizations.invitations(done.organization.id, 'owner', {}),
     ]);
   }
-  await new ExportService(fork(), statements, keyRing, quiet, noLimits).export(userId);
+  await new ExportService(fork(), statements, keyRing, quiet, noLimits, NO_CLIENT).export(userId);
 }
+
+/** The security log's client for work done outside a request. */
+const NO_CLIENT = { ip: null, userAgent: null };
 
 interface Sample {
   pgUs: number;

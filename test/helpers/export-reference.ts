@@ -1,9 +1,12 @@
 /**
  * The data export as it was built before it was streamed (issue 19): managed
  * entities in one REPEATABLE READ transaction, the document returned whole.
- * Kept as it was (as a function) so that test/export-stream.test.ts can
- * check that the streamed text is, byte for byte, what this gave.
+ * Its reading part kept as it was (as a function; the DATA_EXPORTED event
+ * the export writes first is left out: this reads only), so that
+ * test/export-stream.test.ts can check that the streamed text is, byte for
+ * byte, what this gives of the same data.
  */
+import { SecurityEvent } from '../../src/auth/security-event.entity';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ActivityEvent } from '../../src/modules/activity/activity-event.entity';
@@ -16,7 +19,8 @@ import { Onboarding } from '../../src/modules/onboarding/onboarding.entity';
 import { statusOf } from '../../src/modules/onboarding/onboarding.service';
 import { Invitation, Membership } from '../../src/modules/organizations/organization.entity';
 import { visibleStatus } from '../../src/modules/organizations/organization.types';
-import { DEFAULT_TIMEZONE, User } from '../../src/users/user.entity';
+import { findAccount } from '../../src/users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../src/users/user.entity';
 import { isoSeconds } from '../../src/common/time';
 import { MailOutbox } from '../../src/infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../src/users/one-time-code.entity';
@@ -32,7 +36,7 @@ export async function referenceExport(
 ): Promise<Record<string, unknown>> {
   return em.transactional(
     async (em) => {
-      const user = await em.findOneOrFail(User, { id: userId });
+      const user = await findAccount(em, userId);
       // One after the other: a transaction is one connection, which runs one query at a time.
       const onboarding = await em.findOne(Onboarding, { user });
       const keys = await em.find(
@@ -61,6 +65,7 @@ export async function referenceExport(
         { populate: ['organization'], orderBy: { createdAt: 'asc' } },
       );
       const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
+      const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
       const pendingChange = await em.findOne(
         OneTimeCode,
         {
@@ -144,6 +149,10 @@ export async function referenceExport(
           name: token.name,
           createdAt: isoSeconds(token.createdAt),
           lastUsedAt: optionalIso(token.lastUsedAt),
+          lastUsedIp: token.lastUsedIp,
+          lastUsedUserAgent: token.lastUsedUserAgent,
+          expiresAt: optionalIso(token.expiresAt),
+          scopes: token.scopes,
           revokedAt: optionalIso(token.revokedAt),
         })),
         organizations: memberships.map(({ organization }) => ({
@@ -182,8 +191,16 @@ export async function referenceExport(
           lastActiveAt: optionalIso(user.lastActiveAt),
           events: events.map((event) => isoSeconds(event.recordedAt)),
         },
+        securityEvents: securityEvents.map((event) => ({
+          id: event.id,
+          type: event.type,
+          occurredAt: isoSeconds(event.occurredAt),
+          ip: event.ip,
+          userAgent: event.userAgent,
+          subjectId: event.subjectId,
+        })),
       };
     },
-    { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true, clear: true },
+    { isolationLevel: IsolationLevel.REPEATABLE_READ, clear: true },
   );
 }

@@ -1,3 +1,6 @@
+import type { ClientInfo } from '../../auth/client';
+import { SecurityEvent } from '../../auth/security-event.entity';
+import { SecurityLog } from '../../auth/security-log';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ActivityEvent } from '../activity/activity-event.entity';
@@ -21,6 +24,7 @@ import { visibleStatus } from '../organizations/organization.types';
 import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
 import { AppError, Errors } from '../../common/errors';
 import { jsonChunks, StreamedList } from '../../common/json-stream';
+import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
 import { isoSeconds } from '../../common/time';
 import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../users/one-time-code.entity';
@@ -69,7 +73,23 @@ type UserRow = Millis<
     | 'lastActiveAt'
   >
 >;
-type TokenRow = Millis<Pick<AccessToken, 'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>>;
+type TokenRow = Millis<
+  Pick<
+    AccessToken,
+    | 'id'
+    | 'name'
+    | 'createdAt'
+    | 'lastUsedAt'
+    | 'lastUsedIp'
+    | 'lastUsedUserAgent'
+    | 'expiresAt'
+    | 'scopes'
+    | 'revokedAt'
+  >
+>;
+type SecurityEventRow = Millis<
+  Pick<SecurityEvent, 'id' | 'type' | 'occurredAt' | 'ip' | 'userAgent' | 'subjectId'>
+>;
 type OnboardingRow = Millis<StoredOnboarding>;
 type ApiKeyRow = Millis<StoredApiKey>;
 interface MembershipRow {
@@ -106,6 +126,7 @@ interface ExportStatements {
   sent: string;
   received: string;
   events: string;
+  securityEvents: string;
   pendingChange: string;
   messages: string;
 }
@@ -125,6 +146,7 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
   const e = statements.columns(ActivityEvent);
   const c = statements.columns(OneTimeCode);
   const mo = statements.columns(MailOutbox);
+  const se = statements.columns(SecurityEvent);
   // Each list in a total order (the id breaks ties), so that two reads of
   // one list in the snapshot (organizations, memberships) agree.
   const result: ExportStatements = {
@@ -165,7 +187,17 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
       'createdAt',
       'updatedAt',
     ])} from ${k.table} k where k.${k.column('user')} = $1 order by k.${k.column('provider')}`,
-    tokens: `select ${t.selectAs('t', ['id', 'name', 'createdAt', 'lastUsedAt', 'revokedAt'])}
+    tokens: `select ${t.selectAs('t', [
+      'id',
+      'name',
+      'createdAt',
+      'lastUsedAt',
+      'lastUsedIp',
+      'lastUsedUserAgent',
+      'expiresAt',
+      'scopes',
+      'revokedAt',
+    ])}
                from ${t.table} t where t.${t.column('user')} = $1
               order by t.${t.column('createdAt')}, t.${t.column('id')}`,
     memberships: `select ${m.selectAs('m', ['id', 'role', 'createdAt'])},
@@ -185,6 +217,9 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
     events: `select ${e.selectAs('e', ['recordedAt'])} from ${e.table} e
               where e.${e.column('user')} = $1
               order by e.${e.column('recordedAt')}, e.${e.column('id')}`,
+    securityEvents: `select ${se.selectAs('se', ['id', 'type', 'occurredAt', 'ip', 'userAgent', 'subjectId'])}
+                       from ${se.table} se where se.${se.column('user')} = $1
+                      order by se.${se.column('seq')}`,
     // An email change waiting for its confirmation (at most one is live).
     pendingChange: `select ${c.selectAs('c', ['email', 'createdAt', 'expiresAt'])} from ${c.table} c
                      where c.${c.column('user')} = $1 and c.${c.column('purpose')} = 'email_change'
@@ -250,6 +285,8 @@ export class ExportService {
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
     private readonly limits: RateLimits<LimitName>,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   /**
@@ -279,10 +316,20 @@ export class ExportService {
    * when `sink` settles (rolled back if it throws).
    */
   async write<T>(userId: string, sink: ExportSink<T>): Promise<T> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
+    // The export is in the log (and so in the export itself): written first,
+    // under the account's row lock, in its own transaction, so the snapshot
+    // below stays read-only (a write in it would fail on a racing change or
+    // deletion of the account with a serialization error).
+    await this.em.transactional(async (em) => {
+      const account = await lockAccount(em, userId);
+      SecurityLog.add(em, account, 'DATA_EXPORTED', this.client);
+    });
     const sql = exportStatements(this.statements);
     return this.em.transactional(
       async (em) => {
+        // The account's row (gone: UNAUTHENTICATED), and the snapshot's first read.
+        await findAccount(em, userId);
         const cursor = transactionCursor(em);
         const rows = <Row>(text: string, ...values: unknown[]) =>
           cursor.batches<Row>(text, values, EXPORT_BATCH_ROWS);
@@ -307,7 +354,7 @@ export class ExportService {
           jsonChunks(this.document(cursor, user, stored, storedKeys, pendingChange ?? null)),
         );
       },
-      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true, clear: true },
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, clear: true },
     );
   }
 
@@ -386,6 +433,10 @@ export class ExportService {
         name: token.name,
         createdAt: iso(token.createdAt),
         lastUsedAt: optionalIso(token.lastUsedAt),
+        lastUsedIp: token.lastUsedIp,
+        lastUsedUserAgent: token.lastUsedUserAgent,
+        expiresAt: optionalIso(token.expiresAt),
+        scopes: token.scopes,
         revokedAt: optionalIso(token.revokedAt),
       })),
       organizations: list(sql.memberships, user.id, (row: Record<string, unknown>) => {
@@ -436,6 +487,14 @@ export class ExportService {
         lastActiveAt: optionalIso(user.lastActiveAt),
         events: list(sql.events, user.id, (event: EventRow) => iso(event.recordedAt)),
       },
+      securityEvents: list(sql.securityEvents, user.id, (event: SecurityEventRow) => ({
+        id: event.id,
+        type: event.type,
+        occurredAt: iso(event.occurredAt),
+        ip: event.ip,
+        userAgent: event.userAgent,
+        subjectId: event.subjectId,
+      })),
     };
   }
 }
