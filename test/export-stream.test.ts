@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { GRAPHQL_EXPORT_MAX_BYTES } from '../src/modules/account/export.service';
-import { startTestServer, type TestServer } from './helpers/app';
+import { createScratchDatabase, startTestServer, type TestServer } from './helpers/app';
 import { referenceExport } from './helpers/export-reference';
 import { signUp, type SignedUp } from './helpers/factories';
 import { addMember, createOrganization } from './helpers/organizations';
@@ -35,7 +35,11 @@ function expectSameText(actual: string, expected: string) {
 let server: TestServer;
 const lines: string[] = [];
 beforeAll(async () => {
-  server = await startTestServer({ LOG_LEVEL: 'info' }, { logLines: lines });
+  // A database of its own: its users' queued mail and 300 000 events stay out of other files'.
+  server = await startTestServer(
+    { LOG_LEVEL: 'info', DATABASE_URL: await createScratchDatabase() },
+    { logLines: lines },
+  );
 });
 afterAll(async () => {
   await server.close();
