@@ -57,9 +57,9 @@ const LAYERS = [
     forbid: [
       {
         regex:
-          '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|demand-control$)',
+          '(^|/)(rest|cli)/|/graphql/(?!context$|scalars$|enums$|connections$|demand-control$|scopes$)',
         message:
-          'Features use graphql/ for its Context type, scalars, enums, connections and demand-control directives only, and never rest/.',
+          'Features use graphql/ for its Context type, scalars, enums, connections, demand-control directives and scope decorators only, and never rest/.',
       },
     ],
   },

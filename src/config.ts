@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from './infra/db/orm-config';
 import type { JobsSettings } from './infra/jobs/jobs';
 import {
   MAIL_DEFAULTS,
@@ -218,6 +218,12 @@ const envSchema = z
       120_000,
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
+    DATABASE_QUERY_TIMEOUT_MS: integer(
+      'DATABASE_QUERY_TIMEOUT_MS',
+      100,
+      120_000,
+      DEFAULT_QUERY_TIMEOUT_MS,
+    ),
     MASTER_KEYS: masterKeys,
     GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
     CORS_ORIGINS: optionalText.refine(
@@ -306,6 +312,7 @@ const envSchema = z
     PERSISTED_QUERIES_MANIFEST: optionalText.transform((v) =>
       v === undefined ? undefined : path.resolve(v),
     ),
+    ACCESS_TOKEN_MAX_DAYS: integer('ACCESS_TOKEN_MAX_DAYS', 0, 3650, 0),
     METRICS_PORT: optionalText.transform((raw, ctx) => {
       if (raw === undefined) return undefined;
       const value = Number(raw);
@@ -459,6 +466,12 @@ export interface Config {
      */
     connectTimeoutMs: number;
     /**
+     * How long one statement may wait for the database's answer (client-side,
+     * on every pooled connection); past it the connection is closed and the
+     * request answers 503.
+     */
+    queryTimeoutMs: number;
+    /**
      * A connection straight to PostgreSQL for what needs a session of its own
      * (the migration lock), when `databaseUrl` points at a transaction-mode
      * pooler; absent: `databaseUrl`.
@@ -502,6 +515,11 @@ export interface Config {
   /** Absent without APOLLO_KEY and APOLLO_GRAPH_REF. */
   apollo: ApolloStudioConfig | undefined;
   persistedQueries: PersistedQueriesConfig;
+  /**
+   * Longest lifetime of a new access token, in days (ACCESS_TOKEN_MAX_DAYS):
+   * longer requests are capped, `NEVER` is refused. Undefined: no cap.
+   */
+  accessTokenMaxDays: number | undefined;
   /** Prometheus metrics on a listener of their own; absent: off. */
   metrics: { port: number; host: string } | undefined;
   /** Checking provider keys against the providers (src/modules/api-keys/providers). */
@@ -562,6 +580,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     db: {
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
       directUrl: e.DATABASE_DIRECT_URL,
       preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     },
@@ -603,6 +622,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.PERSISTED_QUERIES === 'safelist' && e.PERSISTED_QUERIES_MANIFEST
         ? { mode: 'safelist', manifestPath: e.PERSISTED_QUERIES_MANIFEST }
         : { mode: 'apq' },
+    accessTokenMaxDays: e.ACCESS_TOKEN_MAX_DAYS === 0 ? undefined : e.ACCESS_TOKEN_MAX_DAYS,
     metrics:
       e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     providerKeys: {

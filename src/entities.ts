@@ -3,6 +3,7 @@ import { ActivityEvent } from './modules/activity/activity-event.entity';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { AccessToken } from './auth/access-token.entity';
 import { MailOutbox } from './infra/mail/mail-outbox.entity';
+import { SecurityEvent } from './auth/security-event.entity';
 import { RateLimit } from './infra/rate-limit.entity';
 import { Onboarding } from './modules/onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from './modules/organizations/organization.entity';
@@ -21,5 +22,6 @@ export const entities = [
   ActivityEvent,
   RateLimit,
   MailOutbox,
+  SecurityEvent,
   OneTimeCode,
 ];

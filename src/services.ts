@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Authenticator } from './auth/authenticator';
+import { clientInfo } from './auth/client';
 import { RequestAuth } from './auth/request-auth';
+import { SecurityLog } from './auth/security-log';
 import type { Requester } from './auth/requester';
 import { bearerToken } from './auth/token';
 import { TokenUsage } from './auth/token-usage';
@@ -36,6 +38,7 @@ import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
 import { VisibleUsers } from './modules/users/visible-users';
+import { SecurityLogService } from './modules/security-log/security-log.service';
 import { ViewerReads } from './modules/viewer/viewer-reads';
 
 /** What lives for the whole process: configuration, the ORM, shared workers. */
@@ -51,6 +54,7 @@ export interface Dependencies {
   statements: PreparedStatements;
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
+  securityLog: SecurityLog;
   viewerReads: ViewerReads;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
@@ -74,6 +78,8 @@ export async function createDependencies(
   const jobs = new Jobs(database.url, config.jobs, logger);
   const mail = new Mail(orm, jobs, config.mail, secretBox(keyRing), logger);
   await mail.register();
+  const securityLog = new SecurityLog(statements);
+  await securityLog.registerPurge(jobs, logger);
   // Decides, away from the request, whether a reset mail goes out (no enumeration).
   await jobs.work<{ email: string }>(
     PASSWORD_RESET_REQUEST_JOB,
@@ -102,6 +108,7 @@ export async function createDependencies(
     statements,
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
+    securityLog,
     viewerReads: new ViewerReads(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
@@ -193,7 +200,7 @@ export class Services implements RequestServices {
   }
 
   get tokens(): AccessTokenService {
-    return this.once('tokens', () => new AccessTokenService(this.em));
+    return this.once('tokens', () => new AccessTokenService(this.em, this.requester.client));
   }
 
   get accounts(): AccountService {
@@ -207,6 +214,7 @@ export class Services implements RequestServices {
           this.tokens,
           deps.rateLimits,
           requester,
+          deps.config.accessTokenMaxDays,
           deps.mail,
           deps.config.codeTtls,
         ),
@@ -227,6 +235,7 @@ export class Services implements RequestServices {
           deps.rateLimits,
           requester,
           deps.config.codeTtls,
+          deps.config.accessTokenMaxDays,
         ),
     );
   }
@@ -245,12 +254,16 @@ export class Services implements RequestServices {
           this.requester.log,
           this.deps.keyChecker,
           this.deps.rateLimits,
+          this.requester.client,
         ),
     );
   }
 
   get onboarding(): OnboardingService {
-    return this.once('onboarding', () => new OnboardingService(this.em, this.invitations));
+    return this.once(
+      'onboarding',
+      () => new OnboardingService(this.em, this.invitations, this.requester.client),
+    );
   }
 
   get organizations(): OrganizationService {
@@ -258,13 +271,19 @@ export class Services implements RequestServices {
   }
 
   get members(): MemberService {
-    return this.once('members', () => new MemberService(this.em));
+    return this.once('members', () => new MemberService(this.em, this.requester.client));
   }
 
   get invitations(): InvitationService {
     return this.once(
       'invitations',
-      () => new InvitationService(this.em, this.deps.rateLimits, invitationMail(this.deps.mail)),
+      () =>
+        new InvitationService(
+          this.em,
+          this.deps.rateLimits,
+          invitationMail(this.deps.mail),
+          this.requester.client,
+        ),
     );
   }
 
@@ -277,8 +296,14 @@ export class Services implements RequestServices {
     const { deps, requester } = this;
     return this.once(
       'exports',
-      () => new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits),
+      () =>
+        new ExportService(this.em, deps.keyRing, requester.log, deps.rateLimits, requester.client),
     );
+  }
+
+  /** The security log's read side. */
+  get securityEvents(): SecurityLogService {
+    return this.once('securityEvents', () => new SecurityLogService(this.em));
   }
 
   get deletion(): AccountDeletionService {
@@ -297,13 +322,15 @@ export class Services implements RequestServices {
 export interface RequestInfo {
   ip: string;
   authorization: string | undefined;
+  userAgent: string | undefined;
   /** The request's own logger (its lines carry the request id). */
   log: Log;
 }
 
 /** A request's context: its services (one EntityManager fork, made on first use) and its authentication. */
 export function createContext(deps: Dependencies, request: RequestInfo): Context {
-  const services = new Services(deps, { ip: request.ip, log: request.log });
+  const client = clientInfo(request.ip, request.userAgent);
+  const services = new Services(deps, { ip: request.ip, client, log: request.log });
   return {
     services,
     auth: new RequestAuth(
@@ -312,6 +339,8 @@ export function createContext(deps: Dependencies, request: RequestInfo): Context
       () => services.em,
       deps.rateLimits,
       request.ip,
+      client,
+      deps.securityLog,
     ),
     log: request.log,
   };

@@ -164,14 +164,18 @@ describe('hot statements under their generic plans, over skewed data', () => {
     const { statements, calls } = recordingStatements(server);
     const usage = new TokenUsage(statements, silent, 60_000);
     const authenticator = new Authenticator(statements, usage);
-    const session = await authenticator.authenticate(viewer.token, () => {
-      throw new Error('not needed');
-    });
+    const session = await authenticator.authenticate(
+      viewer.token,
+      () => {
+        throw new Error('not needed');
+      },
+      { ip: '203.0.113.0/24', userAgent: 'generic-plans test' },
+    );
     expect(session?.userId).toBe(viewer.id);
     await usage.close();
     expect(calls.map((call) => call.name)).toEqual([
-      'account_authenticate_v3',
-      'account_touch_tokens_v1',
+      'account_authenticate_v4',
+      'account_touch_tokens_v2',
     ]);
     expect(await seqScansOf(calls)).toEqual([]);
   });

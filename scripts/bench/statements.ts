@@ -108,7 +108,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   const profiles = new ProfileService(profileEm);
   await profiles.update(user, { name: `Name ${n}`, bio: `Bio ${n}`, jobTitle: 'Engineer' });
   await profiles.updateTimezone(user, n % 2 ? 'Europe/Paris' : 'Asia/Kolkata');
-  const keys = new ApiKeyService(fork, keyRing, quiet, noChecks, noLimits);
+  const keys = new ApiKeyService(fork, keyRing, quiet, noChecks, noLimits, NO_CLIENT);
   const added = await keys.add(user, {
     provider: 'openai',
     key: `sk-proj-${n}-abcdefgh`,
@@ -120,6 +120,7 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
   const done = await new OnboardingService(
     onboardingEm,
     new InvitationService(onboardingEm, noLimits, undefined),
+    NO_CLIENT,
   ).complete(me, {
     fullName: `Name ${n}`,
     jobTitle: 'Engineer',
@@ -139,8 +140,11 @@ async function iteration(em: EntityManager, keyRing: KeyRing, userId: string, n:
       organizations.invitations(done.organization.id, 'owner', {}),
     ]);
   }
-  await new ExportService(fork(), keyRing, quiet, noLimits).export(userId);
+  await new ExportService(fork(), keyRing, quiet, noLimits, NO_CLIENT).export(userId);
 }
+
+/** The security log's client for work done outside a request. */
+const NO_CLIENT = { ip: null, userAgent: null };
 
 interface Sample {
   pgUs: number;

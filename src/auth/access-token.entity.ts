@@ -1,7 +1,11 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId } from '../common/ids';
 import { TimestampedEntity } from '../infra/db/base.entity';
 import { User } from '../users/user.entity';
+import { TOKEN_SCOPES, type TokenScope } from './scopes';
+
+/** Longest user agent kept with a token (`lastUsedUserAgent`). */
+export const USER_AGENT_MAX_LENGTH = 200;
 
 /**
  * A Bearer credential. Only the SHA-256 of the token is stored; the plaintext
@@ -9,7 +13,9 @@ import { User } from '../users/user.entity';
  */
 @Entity({ tableName: 'access_tokens' })
 @Index({ name: 'access_tokens_user_active_idx', properties: ['user', 'revokedAt'] })
-export class AccessToken extends TimestampedEntity<'lastUsedAt' | 'revokedAt'> {
+export class AccessToken extends TimestampedEntity<
+  'lastUsedAt' | 'revokedAt' | 'expiresAt' | 'scopes' | 'lastUsedIp' | 'lastUsedUserAgent'
+> {
   @PrimaryKey({ type: 'text' })
   id: string = newId('tok');
 
@@ -28,4 +34,24 @@ export class AccessToken extends TimestampedEntity<'lastUsedAt' | 'revokedAt'> {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;
+
+  /** When the token stops working; null: never. */
+  @Property({ type: 'datetime', nullable: true })
+  expiresAt: Date | null = null;
+
+  /** What the token may do (src/auth/scopes.ts); tokens made before scopes existed have all. */
+  @Enum({
+    items: () => [...TOKEN_SCOPES],
+    array: true,
+    default: [...TOKEN_SCOPES],
+  })
+  scopes: TokenScope[] = [...TOKEN_SCOPES];
+
+  /** The client address of the last use, truncated (IPv4 /24, IPv6 /48); refreshed with `lastUsedAt`. */
+  @Property({ type: 'text', nullable: true, length: 64 })
+  lastUsedIp: string | null = null;
+
+  /** The user agent of the last use, cut to USER_AGENT_MAX_LENGTH characters; refreshed with `lastUsedAt`. */
+  @Property({ type: 'text', nullable: true })
+  lastUsedUserAgent: string | null = null;
 }

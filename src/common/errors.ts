@@ -58,18 +58,43 @@ export interface PublicError {
   field?: string;
   /** Seconds after which a retry may succeed (RATE_LIMITED, SERVICE_UNAVAILABLE). */
   retryAfter?: number;
-  /** Why, among the causes a code has, where a client may act on it (PROVIDER_REJECTED_KEY). */
+  /** Why, among the causes a code has, where a client may act on it (PROVIDER_REJECTED_KEY, TOKEN_EXPIRED). */
   reason?: ErrorReason;
+  /** The token scope the operation needs and the token lacks (FORBIDDEN). */
+  requiredScope?: string;
+  /**
+   * What is wrong with `field`, when GraphQL refused the value itself (before
+   * any resolver ran): the REST face words its own message from this and its
+   * own schema of the field, instead of GraphQL's (`Variable "$timezone"…`).
+   */
+  problem?: InputProblem;
 }
+
+/** The extensions a public error carries on GraphQL, beside its code. */
+export function extensionsOf(error: PublicError): Record<string, unknown> {
+  return {
+    code: error.code,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    ...(error.requiredScope === undefined ? {} : { requiredScope: error.requiredScope }),
+  };
+}
+
+/** Why a request-level input check refused a field's value. */
+export type InputProblem = 'required' | 'null' | 'invalid';
 
 /** The closed set of `reason`s, beside the codes. */
 export const ErrorReason = {
   /** The AI provider refused the key it was asked to check (BAD_USER_INPUT on `key`). */
   PROVIDER_REJECTED_KEY: 'PROVIDER_REJECTED_KEY',
+  /**
+   * The access token has expired (UNAUTHENTICATED: sign in again), or a
+   * link's one-time code is past its lifetime (BAD_USER_INPUT on `token`).
+   */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   /** A link's one-time code is unknown, malformed, of another purpose or superseded (`token`). */
   TOKEN_INVALID: 'TOKEN_INVALID',
-  /** A link's one-time code is past its lifetime (`token`). */
-  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   /** A link's one-time code was already used (`token`). */
   TOKEN_USED: 'TOKEN_USED',
 } as const;
@@ -88,31 +113,16 @@ export class AppError extends GraphQLError {
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
   readonly reason: ErrorReason | undefined;
+  readonly public: PublicError;
 
-  constructor({ code, message, field, retryAfter, reason }: PublicError) {
-    super(message, {
-      extensions: {
-        code,
-        ...(field === undefined ? {} : { field }),
-        ...(retryAfter === undefined ? {} : { retryAfter }),
-        ...(reason === undefined ? {} : { reason }),
-      },
-    });
+  constructor(error: PublicError) {
+    super(error.message, { extensions: extensionsOf(error) });
     this.name = 'AppError';
-    this.code = code;
-    this.field = field;
-    this.retryAfter = retryAfter;
-    this.reason = reason;
-  }
-
-  get public(): PublicError {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.field === undefined ? {} : { field: this.field }),
-      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
-      ...(this.reason === undefined ? {} : { reason: this.reason }),
-    };
+    this.code = error.code;
+    this.field = error.field;
+    this.retryAfter = error.retryAfter;
+    this.reason = error.reason;
+    this.public = { ...error };
   }
 }
 
@@ -151,8 +161,23 @@ export const Errors = {
   }),
   accessTokenPlanLimit: (plan: string, limit: number): PublicError => ({
     code: ErrorCode.PLAN_LIMIT_EXCEEDED,
-    message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another.`,
+    message: `The ${plan} plan allows ${limit} active access tokens. Revoke one to create another, or sign in again with revokeLeastRecentlyUsed: true to replace the least recently used one.`,
   }),
+  tokenExpired: (): PublicError => ({
+    code: ErrorCode.UNAUTHENTICATED,
+    message: 'The access token expired. Sign in again for a new one.',
+    reason: ErrorReason.TOKEN_EXPIRED,
+  }),
+  insufficientScope: (scope: string): PublicError => ({
+    code: ErrorCode.FORBIDDEN,
+    message: `This access token lacks the ${scope} scope this operation needs.`,
+    requiredScope: scope,
+  }),
+  expiryNotAllowed: (maxDays: number) =>
+    badInput(
+      'expiresIn',
+      `expiresIn: NEVER is not available on this server; tokens live at most ${maxDays} days.`,
+    ),
   newEmailTaken: (): PublicError => ({
     code: ErrorCode.CONFLICT,
     message: 'An account with this email already exists.',
@@ -286,7 +311,14 @@ export const Errors = {
     message: `A request may call ${mutation} only once.`,
   }),
   bodyNotAnObject: () => badInput('body', 'The body must be a JSON object.'),
-  unknownBodyField: (field: string) => badInput(field, `Unknown field "${field}".`),
+  /** Names the field only when it is a plain name (nothing else of the body is echoed). */
+  unknownBodyField: (field: string): PublicError =>
+    /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(field)
+      ? badInput(field, `Unknown field "${field}".`)
+      : {
+          code: ErrorCode.BAD_USER_INPUT,
+          message: 'The body has a field this request does not take.',
+        },
   unsupportedContentType: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'Unsupported Content-Type: send the body as application/json.',
@@ -294,10 +326,6 @@ export const Errors = {
   bodyTooLarge: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request body is too large.',
-  }),
-  emptyJsonBody: (): PublicError => ({
-    code: ErrorCode.BAD_USER_INPUT,
-    message: 'The body is empty but Content-Type says JSON: send a JSON object.',
   }),
   invalidJson: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
@@ -307,13 +335,27 @@ export const Errors = {
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request is malformed.',
   }),
-  methodNotAllowed: (method: string, path: string): PublicError => ({
+  methodNotAllowed: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
-    message: `Method ${method} is not allowed on ${path}.`,
+    message: 'This method is not allowed on this path: the Allow header lists those that are.',
   }),
-  noRoute: (path: string): PublicError => ({
+  noRoute: (): PublicError => ({
     code: ErrorCode.NOT_FOUND,
-    message: `No route ${path}.`,
+    message: 'There is nothing at this path.',
+  }),
+  noBodyExpected: () =>
+    badInput('body', 'This request takes no body: send none, or an empty JSON object {}.'),
+  headersTooLarge: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request headers are too large.',
+  }),
+  pathTooLong: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'A path segment is too long.',
+  }),
+  requestTimeout: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request was not received in time.',
   }),
 
   unstorableText: (field: string, reason: string) => badInput(field, `${field} ${reason}.`),
@@ -326,8 +368,17 @@ export const Errors = {
   // Input that GraphQL itself refuses: src/graphql/errors.ts rebuilds these
   // from graphql-js's errors, so that no submitted value is echoed.
   invalidInput: (): PublicError => ({ code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' }),
-  invalidValue: (at: string, reason: string, field: string) =>
-    badInput(field, `Invalid value for "${at}": ${reason}`),
+  invalidValue: (at: string, reason: string, field: string, problem: InputProblem) => ({
+    ...badInput(field, `Invalid value for "${at}": ${reason}`),
+    problem,
+  }),
+
+  // The REST face's words for request-level problems (`InputProblem`), with
+  // the field named as REST names it and its type described by REST's schema.
+  restFieldRequired: (field: string) => badInput(field, `${field} is required.`),
+  restFieldNotNull: (field: string) => badInput(field, `${field} must not be null.`),
+  restFieldInvalid: (field: string, expected: string) =>
+    badInput(field, `${field} must be ${expected}.`),
 } as const;
 
 /**
@@ -376,4 +427,5 @@ export const ValidationMessages = {
   passwordNeedsDigit: (field: string) => `${field} must contain at least one digit (0-9)`,
   notAString: (field: string) => `${field} must be a string`,
   invalid: (field: string) => `${field} is invalid`,
+  atLeastOneScope: 'scopes must name at least one scope (or be left out for all)',
 } as const;

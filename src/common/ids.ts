@@ -17,7 +17,8 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-export type IdPrefix = 'user' | 'tok' | 'key' | 'org' | 'inv' | 'mem' | 'act' | 'mail' | 'otc';
+export type IdPrefix =
+  'user' | 'tok' | 'key' | 'org' | 'inv' | 'mem' | 'act' | 'mail' | 'otc' | 'sev';
 
 /** Public ids are opaque and prefixed by kind: `user_4Xk…` (22 chars ≈ 131 bits). */
 export function newId(prefix: IdPrefix): string {

@@ -35,7 +35,28 @@ export function servedSchemaOf(
   apiSchema: GraphQLSchema,
   references: Record<string, ReferenceResolver>,
 ): GraphQLSchema {
-  return refuseUnstorableText(subgraphSchemaOf(apiSchema, references));
+  const served = refuseUnstorableText(subgraphSchemaOf(apiSchema, references));
+  carryRootFieldExtensions(apiSchema, served);
+  return served;
+}
+
+/**
+ * The subgraph is rebuilt from SDL, which has no field extensions: the root
+ * fields get back those of the API schema, where each declares its token
+ * scope (scopes.ts), so that the REST face can read which scope each path
+ * needs from the schema it executes.
+ */
+function carryRootFieldExtensions(from: GraphQLSchema, to: GraphQLSchema): void {
+  for (const [source, target] of [
+    [from.getQueryType(), to.getQueryType()],
+    [from.getMutationType(), to.getMutationType()],
+  ] as const) {
+    const targetFields = target?.getFields() ?? {};
+    for (const field of Object.values(source?.getFields() ?? {})) {
+      const copy = targetFields[field.name] as { extensions: object } | undefined;
+      if (copy) copy.extensions = { ...copy.extensions, ...field.extensions };
+    }
+  }
 }
 
 /** The SDL committed as `schema.graphql`: sorted, so diffs show real changes. */

@@ -211,6 +211,8 @@ export const ROUTES: readonly RestRoute[] = [
     document: `mutation ChangeUsersPassword($input: ChangePasswordInput!) {
       changePassword(input: $input) { message } }`,
     body: 'input',
+    // The documented body; revoking the other tokens is a GraphQL opt-in.
+    accepts: ['current_password', 'new_password'],
     result: 'changePassword',
     status: 200,
   },

@@ -1,7 +1,9 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import type { AccessTokenService } from './access-token.service';
-import { AccessTokenType } from './access-token.types';
+import { AccessTokenType, RevokeTokensPayloadType } from './access-token.types';
 
 declare module '../../graphql/context' {
   interface RequestServices {
@@ -9,9 +11,9 @@ declare module '../../graphql/context' {
   }
 }
 
-@Resolver()
+@Resolver(() => AccessTokenType)
 export class AccessTokenResolver {
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Mutation(() => AccessTokenType, {
     description: 'Revokes one of the viewer tokens; it stops working at once.',
   })
@@ -21,5 +23,22 @@ export class AccessTokenResolver {
   ): Promise<AccessTokenType> {
     const { user } = await ctx.auth.require();
     return ctx.services.tokens.revoke(user, id);
+  }
+
+  @RequiresScope(Scope.SENSITIVE)
+  @Mutation(() => RevokeTokensPayloadType, {
+    description:
+      'Signs out everywhere else: revokes every active token of the viewer but the one making this request, at once, on every instance.',
+  })
+  async revokeOtherAccessTokens(@Ctx() ctx: Context): Promise<RevokeTokensPayloadType> {
+    const { user, tokenId } = await ctx.auth.require();
+    return { revokedCount: await ctx.services.tokens.revokeOthers(user, tokenId) };
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Whether this is the token the request is made with.',
+  })
+  async current(@Root() token: AccessTokenType, @Ctx() ctx: Context): Promise<boolean> {
+    return (await ctx.auth.current())?.tokenId === token.id;
   }
 }

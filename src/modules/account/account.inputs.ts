@@ -1,8 +1,15 @@
-import { IsEmail, IsOptional, MaxLength } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, MaxLength } from 'class-validator';
+import { ArgsType, Field, InputType } from 'type-graphql';
 import { ValidationMessages } from '../../common/errors';
 import { Limits, NotBlank } from '../../common/validation';
+import { TOKEN_SCOPES, type TokenScope } from '../../auth/scopes';
 import { IsPassword, PASSWORD_MAX_LENGTH } from '../../users/password-policy';
+import { TokenExpiryEnum, TokenScopeEnum } from '../access-tokens/access-token.types';
+import type { TokenExpiryPreset } from '../access-tokens/token-options';
+
+const EXPIRES_IN =
+  'How long the new token lives (default NEVER; a server with ACCESS_TOKEN_MAX_DAYS caps it and refuses NEVER).';
+const SCOPES = 'What the new token may do (default: every scope).';
 
 @InputType()
 export class SignUpInput {
@@ -21,6 +28,15 @@ export class SignUpInput {
   @MaxLength(Limits.name)
   @NotBlank()
   name!: string;
+
+  @Field(() => TokenExpiryEnum, { nullable: true, description: EXPIRES_IN })
+  expiresIn?: TokenExpiryPreset | null;
+
+  @Field(() => [TokenScopeEnum], { nullable: true, description: SCOPES })
+  @IsOptional()
+  @ArrayMinSize(1, { message: ValidationMessages.atLeastOneScope })
+  @ArrayMaxSize(TOKEN_SCOPES.length)
+  scopes?: TokenScope[] | null;
 }
 
 @InputType()
@@ -38,6 +54,22 @@ export class CreateAccessTokenInput {
   @MaxLength(Limits.tokenName)
   @NotBlank()
   name?: string | null;
+
+  @Field(() => TokenExpiryEnum, { nullable: true, description: EXPIRES_IN })
+  expiresIn?: TokenExpiryPreset | null;
+
+  @Field(() => [TokenScopeEnum], { nullable: true, description: SCOPES })
+  @IsOptional()
+  @ArrayMinSize(1, { message: ValidationMessages.atLeastOneScope })
+  @ArrayMaxSize(TOKEN_SCOPES.length)
+  scopes?: TokenScope[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "At the plan's active-token limit, revoke the least recently used token to make room (in the same transaction) instead of refusing.",
+  })
+  revokeLeastRecentlyUsed?: boolean | null;
 }
 
 @InputType()
@@ -51,6 +83,20 @@ export class ChangePasswordInput {
   })
   @IsPassword()
   newPassword!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Also revoke every other access token of the account, atomically with the change (default false: they stay valid).',
+  })
+  revokeOtherTokens?: boolean | null;
+}
+
+@ArgsType()
+export class DeleteAccountArgs {
+  @Field(() => String)
+  @MaxLength(Limits.email)
+  confirmEmail!: string;
 }
 
 @InputType()

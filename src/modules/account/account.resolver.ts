@@ -1,9 +1,16 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { Public, RequiresScope } from '../../graphql/scopes';
 import { Cost } from '../../graphql/demand-control';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
-import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
+import {
+  ChangePasswordInput,
+  CreateAccessTokenInput,
+  DeleteAccountArgs,
+  SignUpInput,
+} from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
 import type { ExportService } from './export.service';
 import {
@@ -30,6 +37,7 @@ const WHOLE_ACCOUNT_COST = 50;
 
 @Resolver()
 export class AccountResolver {
+  @Public()
   @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Creates an account and its first access token.',
@@ -41,6 +49,7 @@ export class AccountResolver {
     return ctx.services.accounts.signUp(input);
   }
 
+  @Public()
   @Cost(PASSWORD_HASH_COST)
   @Mutation(() => AuthPayloadType, {
     description: 'Signs in with email and password and issues a new Bearer token.',
@@ -52,21 +61,22 @@ export class AccountResolver {
     return ctx.services.accounts.createAccessToken(input);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Cost(PASSWORD_HASH_COST)
   @Mutation(() => ChangePasswordPayloadType, {
-    description: 'Changes the password. Existing access tokens stay valid.',
+    description:
+      'Changes the password. Existing access tokens stay valid unless revokeOtherTokens is true.',
   })
   async changePassword(
     @Arg('input', () => ChangePasswordInput) input: ChangePasswordInput,
     @Ctx() ctx: Context,
   ): Promise<ChangePasswordPayloadType> {
-    const { user } = await ctx.auth.require();
-    await ctx.services.accounts.changePassword(user, input);
+    const { user, tokenId } = await ctx.auth.require();
+    await ctx.services.accounts.changePassword(user, input, tokenId);
     return { message: PASSWORD_CHANGED, user };
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => GraphQLJSONObject, {
     description:
@@ -77,14 +87,14 @@ export class AccountResolver {
     return ctx.services.exports.export(user.id);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Cost(WHOLE_ACCOUNT_COST)
   @Mutation(() => DeleteAccountPayloadType, {
     description:
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',
   })
   async deleteAccount(
-    @Arg('confirmEmail', () => String) confirmEmail: string,
+    @Args(() => DeleteAccountArgs) { confirmEmail }: DeleteAccountArgs,
     @Ctx() ctx: Context,
   ): Promise<DeleteAccountPayloadType> {
     const { user } = await ctx.auth.require();

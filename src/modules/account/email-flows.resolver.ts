@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { Public, RequiresScope } from '../../graphql/scopes';
 import { ProfileType } from '../profile/profile.types';
 import { RequestEmailChangeInput } from './account.inputs';
 import { AuthPayloadType } from './account.types';
@@ -14,7 +16,7 @@ declare module '../../graphql/context' {
 /** Verification, recovery and email change: the flows that go through a mailed link. */
 @Resolver()
 export class EmailFlowsResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => Boolean, {
     description:
       'Mails a new verification link to the viewer’s address (the previous link stops working). False when the address is already verified (nothing is sent).',
@@ -24,6 +26,7 @@ export class EmailFlowsResolver {
     return ctx.services.emailFlows.requestEmailVerification(user);
   }
 
+  @Public()
   @Mutation(() => ProfileType, {
     description:
       'Marks the address verified with the code of a verification link (no Bearer token needed). A bad, expired, used or superseded code is BAD_USER_INPUT on `token` with extensions.reason TOKEN_INVALID, TOKEN_EXPIRED or TOKEN_USED.',
@@ -35,6 +38,7 @@ export class EmailFlowsResolver {
     return ctx.services.emailFlows.verifyEmail(token);
   }
 
+  @Public()
   @Mutation(() => Boolean, {
     description:
       'Mails a password-reset link (valid 1 hour) if an account has this address. Always true, whether or not it has: nothing tells the two apart. Rate-limited per client address and per target address.',
@@ -46,6 +50,7 @@ export class EmailFlowsResolver {
     return ctx.services.emailFlows.requestPasswordReset(email);
   }
 
+  @Public()
   @Mutation(() => AuthPayloadType, {
     description:
       'Sets a new password with the code of a reset link: every existing access token is revoked, the address counts as verified, and a fresh token is returned.',
@@ -61,7 +66,7 @@ export class EmailFlowsResolver {
     return ctx.services.emailFlows.resetPassword(token, newPassword);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.SENSITIVE)
   @Mutation(() => Boolean, {
     description:
       'Mails a confirmation link to the new address and a notice to the current one. Nothing changes until the link is used.',
@@ -74,6 +79,7 @@ export class EmailFlowsResolver {
     return ctx.services.emailFlows.requestEmailChange(user, input);
   }
 
+  @Public()
   @Mutation(() => ProfileType, {
     description:
       'Switches the account to the address the confirmation link was sent to (no Bearer token needed), marks it verified and notifies the old address. A taken address is CONFLICT and nothing changes.',

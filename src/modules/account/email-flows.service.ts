@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import type { Requester } from '../../auth/requester';
+import { SecurityLog } from '../../auth/security-log';
 import { AccessToken } from '../../auth/access-token.entity';
 import type { LimitName } from '../../config';
 import type { Jobs } from '../../infra/jobs/jobs';
@@ -13,8 +14,11 @@ import { Limits } from '../../common/validation';
 import { normaliseEmail } from '../../users/email';
 import { passwordPolicyViolations } from '../../users/password-policy';
 import { consumeCode, issueUserCode, supersedeCodes } from '../../users/one-time-codes';
+import { lockAccount } from '../../users/account-lock';
 import { User } from '../../users/user.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
+import { tokenOptions } from '../access-tokens/token-options';
+import { accountOwner } from '../../users/account-lock';
 import { accountKey, type IssuedToken } from './account.service';
 import type { PasswordHasher } from './password-hasher';
 
@@ -102,17 +106,15 @@ export class EmailFlowsService {
     private readonly limits: RateLimits<LimitName>,
     private readonly requester: Requester,
     private readonly ttls: CodeTtls,
+    /** ACCESS_TOKEN_MAX_DAYS: the longest a new token (the one a reset returns) may live. */
+    private readonly tokenMaxDays: number | undefined,
   ) {}
 
   /** A new verification mail; false (nothing sent) when the address is already verified. */
   async requestEmailVerification(user: User): Promise<boolean> {
-    await this.limits.consume('emailMessagesPerAccount', user.id);
+    await this.limits.consume('emailMessagesPerAccount', user.id, accountOwner(this.em, user.id));
     return this.em.transactional(async (em) => {
-      const current = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const current = await lockAccount(em, user.id);
       if (current.emailVerified) return false;
       await queueVerificationMail(em, this.mail, current, this.ttls);
       return true;
@@ -133,6 +135,7 @@ export class EmailFlowsService {
         throw new AppError(Errors.tokenRejected('TOKEN_INVALID'));
       }
       user.emailVerified = true;
+      SecurityLog.add(em, user, 'EMAIL_VERIFIED', this.requester.client);
       await em.flush();
       return user.id;
     });
@@ -166,6 +169,7 @@ export class EmailFlowsService {
   async resetPassword(token: string, newPassword: string): Promise<IssuedToken> {
     const problems = passwordPolicyViolations('newPassword', newPassword);
     if (problems.length > 0) throw new AppError(Errors.passwordPolicy('newPassword', problems));
+    const options = tokenOptions({}, this.tokenMaxDays);
     const issued = await this.em.transactional(async (em) => {
       const used = await consumeCode(em, token, 'password_reset');
       if (!used.ok) throw new AppError(Errors.tokenRejected(used.reason));
@@ -182,7 +186,8 @@ export class EmailFlowsService {
         { revokedAt: new Date() },
       );
       await supersedeCodes(em, user.id, ['password_reset']);
-      const fresh = this.tokens.create(user, 'Password reset', em);
+      const fresh = this.tokens.create(user, 'Password reset', options, em);
+      SecurityLog.add(em, user, 'PASSWORD_RESET', this.requester.client, fresh.accessToken.id);
       await em.flush();
       await this.mail.enqueueMail(em, {
         template: 'password_reset_done',
@@ -203,7 +208,11 @@ export class EmailFlowsService {
     user: User,
     input: { newEmail: string; currentPassword: string },
   ): Promise<true> {
-    await this.limits.consume('passwordAttempts', accountKey(user.id, user.email));
+    await this.limits.consume(
+      'passwordAttempts',
+      accountKey(user.id, user.email),
+      accountOwner(this.em, user.id),
+    );
     await this.em.populate(user, ['passwordHash']);
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
       throw new AppError(Errors.wrongCurrentPassword());
@@ -211,12 +220,12 @@ export class EmailFlowsService {
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
     const newEmail = normaliseEmail(input.newEmail);
     if (newEmail === user.email) throw new AppError(Errors.emailUnchanged());
-    await this.limits.consume('emailMessagesPerAccount', user.id);
+    await this.limits.consume('emailMessagesPerAccount', user.id, accountOwner(this.em, user.id));
     if ((await this.em.count(User, { email: newEmail })) > 0) {
       throw new AppError(Errors.newEmailTaken());
     }
     await this.em.transactional(async (em) => {
-      const current = await em.findOneOrFail(User, { id: user.id });
+      const current = await lockAccount(em, user.id);
       const code = await issueUserCode(em, current.id, 'email_change', {
         ttlSeconds: this.ttls.emailChange,
         email: newEmail,
@@ -259,6 +268,7 @@ export class EmailFlowsService {
         const newEmail = used.code.email!;
         user.email = newEmail;
         user.emailVerified = true;
+        SecurityLog.add(em, user, 'EMAIL_CHANGED', this.requester.client);
         await em.flush();
         await supersedeCodes(em, user.id, ['email_verification', 'password_reset', 'email_change']);
         await this.mail.enqueueMail(em, {

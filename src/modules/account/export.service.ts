@@ -1,3 +1,6 @@
+import type { ClientInfo } from '../../auth/client';
+import { SecurityEvent } from '../../auth/security-event.entity';
+import { SecurityLog } from '../../auth/security-log';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ActivityEvent } from '../activity/activity-event.entity';
@@ -12,7 +15,8 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
-import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
+import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
 import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../users/one-time-code.entity';
@@ -32,13 +36,27 @@ export class ExportService {
     private readonly keyRing: KeyRing,
     private readonly logger: Log,
     private readonly limits: RateLimits<LimitName>,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
+    // The export is in the log (and so in the export itself): written first,
+    // under the account's row lock, in its own transaction, so the snapshot
+    // below stays read-only (a write in it would fail on a racing change or
+    // deletion of the account with a serialization error).
+    await this.em.transactional(async (em) => {
+      const user = await lockAccount(em, userId);
+      SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
+    });
+    return this.read(userId);
+  }
+
+  private read(userId: string): Promise<Record<string, unknown>> {
     return this.em.transactional(
       async (em) => {
-        const user = await em.findOneOrFail(User, { id: userId });
+        const user = await findAccount(em, userId);
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(
@@ -67,6 +85,7 @@ export class ExportService {
           { populate: ['organization'], orderBy: { createdAt: 'asc' } },
         );
         const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
+        const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
         const pendingChange = await em.findOne(
           OneTimeCode,
           {
@@ -150,6 +169,10 @@ export class ExportService {
             name: token.name,
             createdAt: isoSeconds(token.createdAt),
             lastUsedAt: optionalIso(token.lastUsedAt),
+            lastUsedIp: token.lastUsedIp,
+            lastUsedUserAgent: token.lastUsedUserAgent,
+            expiresAt: optionalIso(token.expiresAt),
+            scopes: token.scopes,
             revokedAt: optionalIso(token.revokedAt),
           })),
           organizations: memberships.map(({ organization }) => ({
@@ -188,9 +211,17 @@ export class ExportService {
             lastActiveAt: optionalIso(user.lastActiveAt),
             events: events.map((event) => isoSeconds(event.recordedAt)),
           },
+          securityEvents: securityEvents.map((event) => ({
+            id: event.id,
+            type: event.type,
+            occurredAt: isoSeconds(event.occurredAt),
+            ip: event.ip,
+            userAgent: event.userAgent,
+            subjectId: event.subjectId,
+          })),
         };
       },
-      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true, clear: true },
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, clear: true },
     );
   }
 }

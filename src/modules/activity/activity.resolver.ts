@@ -1,5 +1,7 @@
-import { Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Ctx, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import type { ActivityService } from './activity.service';
 import { ActivityPingType } from './activity.types';
 
@@ -11,7 +13,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class ActivityResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ActivityPingType, {
     description: 'Records activity; pings inside the 5-minute window succeed without writing.',
   })

@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import type { ApiKeyService } from './api-key.service';
 import { AddApiKeyInput } from './api-key.inputs';
 import { ApiKeyType } from './api-key.types';
@@ -12,7 +14,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class ApiKeyResolver {
-  @Authorized()
+  @RequiresScope(Scope.API_KEYS_WRITE)
   @Mutation(() => ApiKeyType, {
     description:
       'Adds a provider key; one for a provider that has one replaces it atomically. ' +
@@ -28,7 +30,7 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.add(user, input);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.API_KEYS_WRITE)
   @Mutation(() => ApiKeyType, {
     description:
       'Checks one of the viewer keys against its provider again and records the result in `status`. ' +
@@ -39,7 +41,7 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.validate(user, id);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.API_KEYS_WRITE)
   @Mutation(() => ApiKeyType, { description: 'Removes one of the viewer keys.' })
   async removeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKeyType> {
     const { user } = await ctx.auth.require();

@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import { AppError, Errors } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { LimitName } from '../../config';
 import type { Log } from '../../infra/logger';
 import type { RateLimits } from '../../infra/rate-limits';
+import { lockAccount } from '../../users/account-lock';
 import type { User } from '../../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
 import { KEY_CHECK_STATUSES, type KeyCheckReason } from './key-check';
@@ -69,6 +72,8 @@ export class ApiKeyService {
     private readonly logger: Log,
     private readonly checker: ProviderKeyChecker,
     private readonly rateLimits: RateLimits<LimitName>,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   private get em(): EntityManager {
@@ -90,6 +95,10 @@ export class ApiKeyService {
    * validation on, the provider must not refuse it. The check runs before
    * the write and outside any transaction, so no connection waits on the
    * provider; an unanswered check stores the key `unverified`.
+   *
+   * The security log says which it was (added or replaced), in the same
+   * transaction, under the user's row lock so that two racing adds are
+   * told apart.
    */
   async add(
     user: User,
@@ -110,24 +119,33 @@ export class ApiKeyService {
       statusReason: outcome.status === 'valid' ? null : outcome.reason,
       lastValidatedAt: outcome.status === 'valid' ? now : null,
     };
-    await this.em.upsert(
-      ApiKey,
-      {
-        id,
-        user,
-        provider: input.provider,
-        name,
-        ...sealed,
-        ...checked,
-        createdAt: now,
-        updatedAt: now,
-      },
-      {
-        onConflictFields: ['user', 'provider'],
-        onConflictAction: 'merge',
-        onConflictExcludeFields: ['user', 'provider'],
-      },
-    );
+    // Under the user's row lock: two racing adds are told apart (added or
+    // replaced), and an account deleted since this request was authenticated
+    // is UNAUTHENTICATED, as its token is from then on.
+    await this.em.transactional(async (em) => {
+      const locked = await lockAccount(em, user.id);
+      const replaces = (await em.count(ApiKey, { user: locked, provider: input.provider })) > 0;
+      await em.upsert(
+        ApiKey,
+        {
+          id,
+          user: locked,
+          provider: input.provider,
+          name,
+          ...sealed,
+          ...checked,
+          createdAt: now,
+          updatedAt: now,
+        },
+        {
+          onConflictFields: ['user', 'provider'],
+          onConflictAction: 'merge',
+          onConflictExcludeFields: ['user', 'provider'],
+        },
+      );
+      const type = replaces ? 'PROVIDER_KEY_REPLACED' : 'PROVIDER_KEY_ADDED';
+      SecurityLog.add(em, locked, type, this.client, id);
+    });
     return {
       id,
       provider: input.provider,
@@ -202,8 +220,11 @@ export class ApiKeyService {
     if (!key) throw new AppError(Errors.notFound('API key'));
     const view = presentApiKey(this.keyRing, this.logger, user.id, key);
     // A concurrent replacement may have swapped the row since it was read.
-    if ((await this.em.nativeDelete(ApiKey, { id, user })) === 0)
-      throw new AppError(Errors.notFound('API key'));
+    await this.em.transactional(async (em) => {
+      if ((await em.nativeDelete(ApiKey, { id, user })) === 0)
+        throw new AppError(Errors.notFound('API key'));
+      SecurityLog.add(em, user, 'PROVIDER_KEY_REMOVED', this.client, id);
+    });
     return view;
   }
 }

@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import { invitationOf, OrganizationType } from '../organizations/organization.types';
 import { CompleteOnboardingInput } from './onboarding.inputs';
 import type { OnboardingService } from './onboarding.service';
@@ -13,7 +15,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class OnboardingResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => CompleteOnboardingPayloadType, {
     description:
       'Completes onboarding: fills the profile, stores the answers and, with createOrg, creates an organization with pending invitations. Repeating it updates the answers and never duplicates the organization or an invitation.',
@@ -25,7 +27,7 @@ export class OnboardingResolver {
     const { user } = await ctx.auth.require();
     const result = await ctx.services.onboarding.complete(user, input);
     return {
-      onboarding: result.status,
+      onboarding: { id: user.id, ...result.status },
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
       invitations: result.invited.map((invitation) => invitationOf(invitation)),
       user: result.user,

@@ -1,9 +1,11 @@
-import { LockMode } from '@mikro-orm/core';
+import type { ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import { InvitationService } from '../organizations/invitation.service';
 import { type Invitation, Membership, Organization } from '../organizations/organization.entity';
-import { User } from '../../users/user.entity';
+import { lockAccount } from '../../users/account-lock';
+import type { User } from '../../users/user.entity';
 import type { CompleteOnboardingInput } from './onboarding.inputs';
 import { Onboarding } from './onboarding.entity';
 
@@ -47,6 +49,8 @@ export class OnboardingService {
   constructor(
     private readonly em: EntityManager,
     private readonly invitations: InvitationService,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
   ) {}
 
   /**
@@ -62,11 +66,7 @@ export class OnboardingService {
       'inviteEmails',
     );
     return this.em.transactional(async (em) => {
-      const me = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const me = await lockAccount(em, user.id);
       me.name = input.fullName.trim();
       me.jobTitle = input.jobTitle.trim();
       me.preferredStyle = input.prdStyle.trim();
@@ -91,10 +91,12 @@ export class OnboardingService {
         });
         em.create(Membership, { organization, user: me, role: 'owner' });
         onboarding.organization = organization;
+        SecurityLog.add(em, me, 'ORGANIZATION_MEMBERSHIP_ADDED', this.client, organization.id);
       }
       if (invites.length > 0 && !organization) {
         throw new AppError(Errors.invitesWithoutOrganization());
       }
+      SecurityLog.add(em, me, 'ONBOARDING_COMPLETED', this.client);
       await em.flush();
 
       const invited = organization

@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { Public, RequiresScope } from '../../graphql/scopes';
 import type { Membership } from './organization.entity';
 import { InviteMembersInput } from './organization.inputs';
 import {
@@ -21,7 +23,7 @@ function membershipOfEntity(membership: Membership): MembershipType {
 
 @Resolver()
 export class InvitationResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => InviteMembersPayloadType, {
     description:
       'Owners and admins invite people by email (at most 50 at once); each invitation is mailed with an accept link valid 14 days.',
@@ -44,7 +46,7 @@ export class InvitationResolver {
     };
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => InvitationType, {
     description: 'Revokes a pending invitation: its link stops working.',
   })
@@ -56,7 +58,7 @@ export class InvitationResolver {
     return invitationOf(await ctx.services.invitations.revoke(user, id));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => InvitationType, {
     description:
       'Mails a pending invitation again with a new link (the old one stops working) valid 14 more days. At most 3 an hour per invitation.',
@@ -69,7 +71,7 @@ export class InvitationResolver {
     return invitationOf(await ctx.services.invitations.resend(user, id));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => MembershipType, {
     description:
       "Accepts an invitation with its link's code. The signed-in user's verified email must be the invited one (else FORBIDDEN). Accepting again answers the same membership.",
@@ -82,7 +84,7 @@ export class InvitationResolver {
     return membershipOfEntity(await ctx.services.invitations.acceptByCode(user, token));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => MembershipType, {
     description: 'Accepts one of `viewer.invitations` (no link needed).',
   })
@@ -94,6 +96,7 @@ export class InvitationResolver {
     return membershipOfEntity(await ctx.services.invitations.acceptById(user, id));
   }
 
+  @Public()
   @Mutation(() => InvitationType, {
     description: "Declines an invitation with its link's code; no account needed.",
   })
@@ -104,7 +107,7 @@ export class InvitationResolver {
     return invitationOf(await ctx.services.invitations.declineByCode(token));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => InvitationType, { description: 'Declines one of `viewer.invitations`.' })
   async declineInvitationById(
     @Arg('id', () => ID) id: string,

@@ -1,3 +1,5 @@
+import { NO_CLIENT, type ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isEmail } from 'class-validator';
 import { AppError, Errors } from '../../common/errors';
@@ -49,6 +51,8 @@ export class InvitationService {
     private readonly em: EntityManager,
     private readonly limits: RateLimits<LimitName>,
     private readonly mailer: InvitationMailer | undefined,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo = NO_CLIENT,
   ) {}
 
   /** Valid, distinct (case-insensitively) addresses, without `own`; BAD_USER_INPUT names a bad one. */
@@ -334,6 +338,15 @@ export class InvitationService {
     const membership =
       existing ??
       em.create(Membership, { organization: invitation.organization, user, role: invitation.role });
+    if (!existing) {
+      SecurityLog.add(
+        em,
+        user,
+        'ORGANIZATION_MEMBERSHIP_ADDED',
+        this.client,
+        invitation.organization.id,
+      );
+    }
     await em.flush();
     return membership;
   }

@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import type { MemberChange } from './member.service';
 import { TransferOwnershipInput, UpdateMemberRoleInput } from './organization.inputs';
 import { memberOf, OrganizationMemberType, OrganizationType } from './organization.types';
@@ -10,7 +12,7 @@ function changed({ membership, organization, actorRole }: MemberChange): Organiz
 
 @Resolver()
 export class MemberResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => OrganizationMemberType, {
     description:
       "Changes a member's role. Owners change anyone's; admins those of admins and members, never to owner. The last owner cannot be demoted (CONFLICT).",
@@ -23,7 +25,7 @@ export class MemberResolver {
     return changed(await ctx.services.members.updateRole(user, input.membershipId, input.role));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => OrganizationMemberType, {
     description:
       'Removes a member (owners: anyone; admins: admins and members); they lose access at once. Answers the removed membership.',
@@ -36,7 +38,7 @@ export class MemberResolver {
     return changed(await ctx.services.members.remove(user, membershipId));
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ID, {
     description:
       'Leaves an organization; answers its id. Its last owner cannot (CONFLICT): transfer ownership first.',
@@ -50,7 +52,7 @@ export class MemberResolver {
     return organizationId;
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => OrganizationType, {
     description: 'An owner makes another member an owner and becomes an admin.',
   })

@@ -1,3 +1,5 @@
+import { NO_CLIENT, type ClientInfo } from '../../auth/client';
+import { SecurityLog } from '../../auth/security-log';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import type { User } from '../../users/user.entity';
@@ -20,7 +22,27 @@ export interface MemberChange {
  * organization's memberships are NOT_FOUND, whatever the actor's role.
  */
 export class MemberService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    /** Who asks, as the security log keeps it. */
+    private readonly client: ClientInfo,
+  ) {}
+
+  /**
+   * A membership change in the security log of the member it changed, in
+   * the change's transaction. Where the actor changed someone else's
+   * membership, the actor's address and user agent stay out of that log.
+   */
+  private log(
+    em: EntityManager,
+    actor: User,
+    member: User,
+    type: 'ORGANIZATION_MEMBERSHIP_CHANGED' | 'ORGANIZATION_MEMBERSHIP_REMOVED',
+    organizationId: string,
+  ): void {
+    const client = member.id === actor.id ? this.client : NO_CLIENT;
+    SecurityLog.add(em, member, type, client, organizationId);
+  }
 
   async updateRole(actor: User, membershipId: string, role: Role): Promise<MemberChange> {
     return this.onMembership(actor, membershipId, async (em, ctx) => {
@@ -32,6 +54,7 @@ export class MemberService {
         await this.keepsAnOwner(em, target);
       }
       target.role = role;
+      this.log(em, actor, target.user, 'ORGANIZATION_MEMBERSHIP_CHANGED', target.organization.id);
       await em.flush();
       return target;
     });
@@ -42,6 +65,7 @@ export class MemberService {
       if (!Roles.mayRemove(mine.role, target.role)) throw new AppError(Errors.roleForbids());
       if (target.role === 'owner') await this.keepsAnOwner(em, target);
       await em.nativeDelete(Membership, { id: target.id });
+      this.log(em, actor, target.user, 'ORGANIZATION_MEMBERSHIP_REMOVED', target.organization.id);
       return target;
     });
   }
@@ -52,6 +76,7 @@ export class MemberService {
       const { membership } = await lockAsMember(em, organizationId, actor.id);
       if (membership.role === 'owner') await this.keepsAnOwner(em, membership);
       await em.nativeDelete(Membership, { id: membership.id });
+      this.log(em, actor, actor, 'ORGANIZATION_MEMBERSHIP_REMOVED', organizationId);
       return membership;
     });
   }
@@ -69,6 +94,8 @@ export class MemberService {
       if (target.id === mine.id) throw new AppError(Errors.transferToSelf());
       target.role = 'owner';
       mine.role = 'admin';
+      this.log(em, actor, target.user, 'ORGANIZATION_MEMBERSHIP_CHANGED', organizationId);
+      this.log(em, actor, actor, 'ORGANIZATION_MEMBERSHIP_CHANGED', organizationId);
       await em.flush();
       return { membership: target, organization, actorRole: mine.role };
     });

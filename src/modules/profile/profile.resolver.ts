@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import { TimeZoneScalar } from '../../graphql/scalars';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
-import { UpdateProfileInput } from './profile.inputs';
+import { UpdateProfileInput, UpdateTimezoneArgs } from './profile.inputs';
 import type { ProfileService } from './profile.service';
 import { ProfileType } from './profile.types';
 
@@ -15,7 +17,7 @@ declare module '../../graphql/context' {
 
 @Resolver()
 export class ProfileResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ProfileType, { description: 'Partial update of the viewer profile.' })
   async updateProfile(
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
@@ -25,13 +27,13 @@ export class ProfileResolver {
     return ctx.services.profiles.update(user, input);
   }
 
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => ProfileType, {
     description:
       'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',
   })
   async updateTimezone(
-    @Arg('timezone', () => String) timezone: string,
+    @Args(() => UpdateTimezoneArgs) { timezone }: UpdateTimezoneArgs,
     @Ctx() ctx: Context,
   ): Promise<ProfileType> {
     const { user } = await ctx.auth.require();

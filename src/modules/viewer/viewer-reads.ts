@@ -7,7 +7,16 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from '../organizations/organization.entity';
 
 /** What each part shows, by property; the statement below reads these and no more. */
-const TOKEN = ['id', 'name', 'createdAt', 'lastUsedAt'] as const;
+const TOKEN = [
+  'id',
+  'name',
+  'createdAt',
+  'lastUsedAt',
+  'lastUsedIp',
+  'lastUsedUserAgent',
+  'expiresAt',
+  'scopes',
+] as const;
 const KEY = [
   'id',
   'provider',
@@ -33,7 +42,7 @@ const ONBOARDING = [
 const MEMBERSHIP = ['id', 'role', 'createdAt'] as const;
 const ORGANIZATION = ['id', 'name', 'createdAt'] as const;
 
-/** An active access token: metadata only, never its hash. */
+/** An active (neither revoked nor expired) access token: metadata only, never its hash. */
 export type OwnedAccessToken = Pick<AccessToken, (typeof TOKEN)[number]>;
 
 /** A provider key as stored: sealed, to be masked before anyone sees it. */
@@ -48,7 +57,7 @@ export type OwnedMembership = Pick<Membership, (typeof MEMBERSHIP)[number]> & {
 
 /** Everything the viewer owns that its fields show, as of one moment. */
 export interface Owned {
-  /** Active tokens, oldest first. */
+  /** Active tokens (neither revoked nor expired), oldest first. */
   accessTokens: OwnedAccessToken[];
   /** By provider. */
   apiKeys: OwnedApiKey[];
@@ -175,7 +184,8 @@ select
   (select coalesce(json_agg(json_build_object(${t.jsonPairs('t', TOKEN)})
           order by t.${t.column('createdAt')}, t.${t.column('id')}), '[]')
      from ${t.table} t
-    where t.${t.column('user')} = v.user_id and t.${t.column('revokedAt')} is null) as access_tokens,
+    where t.${t.column('user')} = v.user_id and t.${t.column('revokedAt')} is null
+      and (t.${t.column('expiresAt')} is null or t.${t.column('expiresAt')} > now())) as access_tokens,
   (select coalesce(json_agg(json_build_object(${k.jsonPairs('k', KEY)})
           order by k.${k.column('provider')}), '[]')
      from ${k.table} k where k.${k.column('user')} = v.user_id) as api_keys,

@@ -1,13 +1,7 @@
-import {
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Query,
-  Resolver,
-  Root,
-  type ClassType,
-} from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
+import { RequiresScope } from '../../graphql/scopes';
 import { ListSize } from '../../graphql/demand-control';
 import type { User } from '../../users/user.entity';
 import type { UserSnapshot } from '../../users/user-snapshot';
@@ -33,6 +27,8 @@ import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
 import { UserType } from '../users/user.types';
+import type { SecurityLogService } from '../security-log/security-log.service';
+import { SecurityEventConnection } from '../security-log/security-log.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
 
@@ -40,6 +36,7 @@ declare module '../../graphql/context' {
   interface RequestServices {
     /** What the viewer owns, read in one statement (shared by the process). */
     viewerReads: ViewerReads;
+    securityEvents: SecurityLogService;
   }
 }
 
@@ -55,7 +52,7 @@ const MOST_ACCESS_TOKENS = Math.max(...Object.values(PLAN_LIMITS).map((l) => l.a
  */
 @Resolver(() => ViewerType)
 export class ViewerResolver {
-  @Authorized()
+  @RequiresScope(Scope.ACCOUNT_READ)
   @Query(() => ViewerType, {
     nullable: true,
     description: 'The authenticated user. Needs `Authorization: Bearer <token>`.',
@@ -96,7 +93,10 @@ export class ViewerResolver {
 
   @FieldResolver(() => OnboardingType)
   async onboarding(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<OnboardingType> {
-    return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
+    return {
+      id: viewer.id,
+      ...statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding),
+    };
   }
 
   /** The profile's two steps from the snapshot `profile` shows, the rest from the owned rows. */
@@ -106,7 +106,7 @@ export class ViewerResolver {
     @Ctx() ctx: Context,
   ): Promise<OnboardingProgressType> {
     const owned = await viewer.owned(ctx.services.viewerReads);
-    return progressOf({
+    const progress = progressOf({
       jobTitle: viewer.profile.jobTitle,
       timezone: viewer.profile.timezone,
       onboarded: owned.onboarding !== null,
@@ -115,6 +115,7 @@ export class ViewerResolver {
         owned.hasInvited ||
         owned.memberships.some((membership) => membership.organization.memberCount > 1),
     });
+    return { id: viewer.id, ...progress };
   }
 
   @FieldResolver(() => PlanLimitsType)
@@ -122,7 +123,23 @@ export class ViewerResolver {
     // The plan of the profile this answer shows; the count of the tokens it lists.
     const { plan } = viewer.profile;
     const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
-    return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
+    return { id: viewer.id, plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
+  }
+
+  @FieldResolver(() => SecurityEventConnection.Connection, {
+    description:
+      "The viewer's security log, newest first: sign-ins, failures, tokens, password, email and key changes, exports. Kept 90 days.",
+  })
+  async securityEvents(
+    @Root() viewer: ViewerType,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'At most 100; default 20.' })
+    first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return SecurityEventConnection.of(
+      await ctx.services.securityEvents.list(viewer.id, first ?? undefined, after),
+    );
   }
 
   @FieldResolver(() => [MembershipType], {
