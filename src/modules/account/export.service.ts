@@ -1,5 +1,5 @@
 import type { ClientInfo } from '../../auth/client';
-import { SecurityEvent } from '../../auth/security-event.entity';
+import { SECURITY_EVENT_RETENTION_DAYS, SecurityEvent } from '../../auth/security-event.entity';
 import { SecurityLog } from '../../auth/security-log';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -17,6 +17,7 @@ import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
 import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
+import { activityKeptSince, deadTokensSince } from './retention';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 
@@ -52,9 +53,18 @@ export class ExportService {
           { user },
           { populate: ['iv', 'ciphertext', 'authTag'], orderBy: { provider: 'asc' } },
         );
+        // What the export holds follows the retention (retention.ts), whenever the purge last ran.
+        const now = new Date();
+        const deadSince = deadTokensSince(now);
         const tokens = await em.find(
           AccessToken,
-          { user },
+          {
+            user,
+            $and: [
+              { $or: [{ revokedAt: null }, { revokedAt: { $gte: deadSince } }] },
+              { $or: [{ expiresAt: null }, { expiresAt: { $gte: deadSince } }] },
+            ],
+          },
           { orderBy: { createdAt: 'asc', id: 'asc' } },
         );
         const memberships = await em.find(
@@ -72,10 +82,22 @@ export class ExportService {
           { email: user.email },
           { populate: ['organization'], orderBy: { createdAt: 'asc' } },
         );
-        const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
-        const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
+        const events = await em.find(
+          ActivityEvent,
+          { user, recordedAt: { $gte: activityKeptSince(now) } },
+          { orderBy: { recordedAt: 'asc' } },
+        );
+        const securityEvents = await em.find(
+          SecurityEvent,
+          {
+            user,
+            occurredAt: {
+              $gte: new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * 24 * 3600 * 1000),
+            },
+          },
+          { orderBy: { seq: 'asc' } },
+        );
         const status = statusOf(onboarding);
-        const now = new Date();
         return {
           formatVersion: EXPORT_FORMAT_VERSION,
           exportedAt: isoSeconds(new Date()),
