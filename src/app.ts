@@ -22,14 +22,18 @@ import { buildGraphQLSchema } from './schema';
 import { registerHealthRoutes } from './infra/http/health';
 import {
   badUrlHandler,
+  clientErrorHandler,
   installErrorHandlers,
   knownPath,
+  unrouted,
   type KnownPath,
 } from './infra/http/errors';
 import { registerJsonBodyParser } from './infra/http/json-body';
 import { securityHeaders } from './infra/http/security-headers';
 import { accessLogger, createLogger, deferredChildLogger, type Logger } from './infra/logger';
+import { MAX_PATH_PARAM_LENGTH } from './rest/compile';
 import { registerRestRoutes } from './rest/executor';
+import { EXPORT_SCHEMA } from './modules/account/export.schema';
 import { openApiDocument } from './rest/openapi';
 import { createContext, createDependencies, type Dependencies } from './services';
 
@@ -154,12 +158,16 @@ async function createServer(
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: badUrlHandler(() => paths),
+    clientErrorHandler,
   });
   // Bodies that are not valid UTF-8 are refused by the input check, naming the field.
   registerJsonBodyParser(server);
+  // JSON only: a text/plain body is 415 like any other type, not a string to refuse later.
+  server.removeContentTypeParser('text/plain');
 
   // While shutting down, answers close their connection, so that keep-alive
   // sockets do not hold the process open once in-flight requests are done.
@@ -176,8 +184,19 @@ async function createServer(
   });
   server.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of headers) void reply.header(name, value);
-    void reply.header('x-request-id', request.id);
+    // Nothing this API answers may be cached, its errors and the framework's included.
+    void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     done();
+  });
+  // OPTIONS serves CORS preflights only (@fastify/cors, below): any other
+  // OPTIONS request is a method the path does not offer.
+  server.addHook('onRequest', (request, reply, done) => {
+    const { origin, 'access-control-request-method': preflightMethod } = request.headers;
+    if (request.method !== 'OPTIONS' || (origin && preflightMethod)) {
+      done();
+      return;
+    }
+    void unrouted(paths, request, reply);
   });
   const accessLog = accessLogger(logger);
   // What each GraphQL request's operation was and whether it succeeded, for
@@ -252,10 +271,10 @@ async function createServer(
   const apollo = await createApolloServer(config, schema, server, logger, trusted, [
     observeOperation,
   ]);
-  paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'OPTIONS']));
+  paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'HEAD']));
   server.route({
     url: GRAPHQL_PATH,
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: ['GET', 'POST'],
     // Only trusted documents reach Apollo (the REST face's never come this way).
     ...(trusted ? { preHandler: trusted.preHandler() } : {}),
     handler: fastifyApolloHandler(apollo, {
@@ -263,15 +282,17 @@ async function createServer(
     }),
   });
 
-  const routes = registerRestRoutes(server, schema, context);
+  const routes = registerRestRoutes(server, schema, context, {
+    'Mutation.exportData': EXPORT_SCHEMA,
+  });
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), ...route.methods]);
   }
   for (const [path, methods] of methodsByPath) paths.push(knownPath(path, methods));
 
   const openApi = JSON.stringify(openApiDocument(routes));
-  paths.push(knownPath(OPENAPI_PATH, ['GET']));
+  paths.push(knownPath(OPENAPI_PATH, ['GET', 'HEAD']));
   server.get(OPENAPI_PATH, (_request, reply) =>
     reply.header('content-type', 'application/json; charset=utf-8').send(openApi),
   );

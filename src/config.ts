@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './infra/db/orm-config';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from './infra/db/orm-config';
 import type { JobsSettings } from './infra/jobs/jobs';
 import {
   MAIL_DEFAULTS,
@@ -108,6 +108,12 @@ export const RATE_LIMIT_DEFAULTS = {
   dataExport: { points: 10, duration: 60 * 60 },
   /** Account-deletion attempts per account. */
   accountDeletion: { points: 5, duration: 60 * 60 },
+  /** Password-reset requests per client address. */
+  passwordResetPerAddress: { points: 20, duration: 60 * 60 },
+  /** Password-reset requests per target address (known or not: the same answer). */
+  passwordResetPerEmail: { points: 5, duration: 60 * 60 },
+  /** Verification and email-change mails an account may ask for. */
+  emailMessagesPerAccount: { points: 10, duration: 60 * 60 },
   /** inviteMembers requests per account (each up to 50 addresses, each a mail). */
   invitations: { points: 20, duration: 60 * 60 },
   /** Resends per invitation (each a mail to someone who has not answered). */
@@ -212,6 +218,12 @@ const envSchema = z
       120_000,
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
+    DATABASE_QUERY_TIMEOUT_MS: integer(
+      'DATABASE_QUERY_TIMEOUT_MS',
+      100,
+      120_000,
+      DEFAULT_QUERY_TIMEOUT_MS,
+    ),
     MASTER_KEYS: masterKeys,
     GRAPHQL_INTROSPECTION: boolean('GRAPHQL_INTROSPECTION'),
     CORS_ORIGINS: optionalText.refine(
@@ -268,6 +280,14 @@ const envSchema = z
       3600,
       MAIL_DEFAULTS.retryDelaySeconds,
     ),
+    CODE_TTL_EMAIL_VERIFICATION_SECONDS: integer(
+      'CODE_TTL_EMAIL_VERIFICATION_SECONDS',
+      1,
+      30 * 86_400,
+      86_400,
+    ),
+    CODE_TTL_PASSWORD_RESET_SECONDS: integer('CODE_TTL_PASSWORD_RESET_SECONDS', 1, 86_400, 3_600),
+    CODE_TTL_EMAIL_CHANGE_SECONDS: integer('CODE_TTL_EMAIL_CHANGE_SECONDS', 1, 30 * 86_400, 86_400),
     JOBS_WORKER: boolean('JOBS_WORKER'),
     JOBS_POLL_INTERVAL_MS: integer('JOBS_POLL_INTERVAL_MS', 500, 600_000, 2_000),
     JOBS_POOL_MAX: integer('JOBS_POOL_MAX', 1, 100, 4),
@@ -446,6 +466,12 @@ export interface Config {
      */
     connectTimeoutMs: number;
     /**
+     * How long one statement may wait for the database's answer (client-side,
+     * on every pooled connection); past it the connection is closed and the
+     * request answers 503.
+     */
+    queryTimeoutMs: number;
+    /**
      * A connection straight to PostgreSQL for what needs a session of its own
      * (the migration lock), when `databaseUrl` points at a transaction-mode
      * pooler; absent: `databaseUrl`.
@@ -484,6 +510,8 @@ export interface Config {
   mail: MailSettings;
   /** Background jobs (pg-boss): whether this instance takes them, polling, pool, stop. */
   jobs: JobsSettings;
+  /** How long each kind of link's one-time code lives, in seconds. */
+  codeTtls: { emailVerification: number; passwordReset: number; emailChange: number };
   /** Absent without APOLLO_KEY and APOLLO_GRAPH_REF. */
   apollo: ApolloStudioConfig | undefined;
   persistedQueries: PersistedQueriesConfig;
@@ -552,6 +580,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     db: {
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
       directUrl: e.DATABASE_DIRECT_URL,
       preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     },
@@ -568,6 +597,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     graphqlCompileOn: e.GRAPHQL_COMPILE_ON,
     mail: mailSettingsOf(e),
+    codeTtls: {
+      emailVerification: e.CODE_TTL_EMAIL_VERIFICATION_SECONDS,
+      passwordReset: e.CODE_TTL_PASSWORD_RESET_SECONDS,
+      emailChange: e.CODE_TTL_EMAIL_CHANGE_SECONDS,
+    },
     jobs: {
       worker: e.JOBS_WORKER ?? true,
       pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,

@@ -7,6 +7,7 @@ import { SecurityEvent } from './auth/security-event.entity';
 import { RateLimit } from './infra/rate-limit.entity';
 import { Onboarding } from './modules/onboarding/onboarding.entity';
 import { Invitation, Membership, Organization } from './modules/organizations/organization.entity';
+import { OneTimeCode } from './users/one-time-code.entity';
 import { User } from './users/user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at start-up. */
@@ -22,4 +23,5 @@ export const entities = [
   RateLimit,
   MailOutbox,
   SecurityEvent,
+  OneTimeCode,
 ];

@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { schemaOf, servedSchemaOf } from './graphql/schema';
 import { AccessTokenResolver } from './modules/access-tokens/access-token.resolver';
 import { AccountResolver } from './modules/account/account.resolver';
+import { EmailFlowsResolver } from './modules/account/email-flows.resolver';
 import { ActivityResolver } from './modules/activity/activity.resolver';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { OnboardingResolver } from './modules/onboarding/onboarding.resolver';
@@ -26,6 +27,7 @@ export const resolvers = [
   InvitationResolver,
   ActivityResolver,
   AccountResolver,
+  EmailFlowsResolver,
 ] as const;
 
 /** Every entity this service owns in a federated graph, with its reference resolver. */

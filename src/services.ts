@@ -19,6 +19,11 @@ import { RateLimits } from './infra/rate-limits';
 import { AccessTokenService } from './modules/access-tokens/access-token.service';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { AccountService } from './modules/account/account.service';
+import {
+  EmailFlowsService,
+  handlePasswordResetRequest,
+  PASSWORD_RESET_REQUEST_JOB,
+} from './modules/account/email-flows.service';
 import { ExportService } from './modules/account/export.service';
 import { PasswordHasher } from './modules/account/password-hasher';
 import { ActivityService } from './modules/activity/activity.service';
@@ -80,6 +85,17 @@ export async function createDependencies(
   await securityLog.registerPurge(jobs, logger);
   const retention = new RetentionPurge(statements);
   await retention.register(jobs, logger);
+  // Decides, away from the request, whether a reset mail goes out (no enumeration).
+  await jobs.work<{ email: string }>(
+    PASSWORD_RESET_REQUEST_JOB,
+    ({ email }) => handlePasswordResetRequest(orm.em.fork(), mail, config.codeTtls, email),
+    {
+      maxAttempts: 3,
+      retryDelaySeconds: 2,
+      // The job's data is an address someone typed: gone soon after it ran.
+      deleteAfterSeconds: 3600,
+    },
+  );
   return {
     config,
     orm,
@@ -204,6 +220,27 @@ export class Services implements RequestServices {
           this.tokens,
           deps.rateLimits,
           requester,
+          deps.config.accessTokenMaxDays,
+          deps.mail,
+          deps.config.codeTtls,
+        ),
+    );
+  }
+
+  get emailFlows(): EmailFlowsService {
+    const { deps, requester } = this;
+    return this.once(
+      'emailFlows',
+      () =>
+        new EmailFlowsService(
+          this.em,
+          deps.mail,
+          deps.jobs,
+          deps.hasher,
+          this.tokens,
+          deps.rateLimits,
+          requester,
+          deps.config.codeTtls,
           deps.config.accessTokenMaxDays,
         ),
     );

@@ -1,4 +1,5 @@
-import { startTestServer, type TestServer } from './helpers/app';
+import { serverAudits } from 'graphql-http';
+import { randomClientAddress, startTestServer, type TestServer } from './helpers/app';
 import { PASSWORD, SIGN_UP, uniqueEmail } from './helpers/factories';
 
 let server: TestServer;
@@ -48,4 +49,39 @@ describe('GraphQL over HTTP (outside production)', () => {
     const result = await server.graphql('mutation { signUp }');
     expect(result.text).not.toMatch(/stacktrace|\bat .*\.(t|j)s:\d+/i);
   });
+});
+
+/**
+ * graphql-http's audit suite for the GraphQL over HTTP specification, run
+ * against the real server: every MUST passes. (Apollo's CSRF prevention
+ * refuses a GET without a non-simple header, as the spec allows a server to;
+ * the audits' requests carry `apollo-require-preflight`, as a browser client
+ * of this API must.)
+ */
+describe('GraphQL over HTTP audits (graphql-http serverAudits)', () => {
+  const fetchFn: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('apollo-require-preflight', 'true');
+    headers.set('x-forwarded-for', randomClientAddress());
+    return fetch(input, { ...init, headers });
+  };
+  const audits = serverAudits({ url: () => `${server.url}/graphql`, fetchFn });
+
+  it('has MUST audits to run', () => {
+    expect(audits.filter((audit) => audit.name.startsWith('MUST')).length).toBeGreaterThan(10);
+  });
+
+  it.each(audits.filter((audit) => audit.name.startsWith('MUST')).map((a) => [a.name, a] as const))(
+    '%s',
+    async (_name, audit) => {
+      const result = await audit.fn();
+      expect({
+        status: result.status,
+        reason: 'reason' in result ? result.reason : undefined,
+      }).toEqual({
+        status: 'ok',
+        reason: undefined,
+      });
+    },
+  );
 });

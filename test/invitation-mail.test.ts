@@ -4,7 +4,7 @@
  * verifies and accepts with the link's code), resends superseding the old
  * link, and nothing queued when an invitation is refused.
  */
-import { startTestServer, type TestServer } from './helpers/app';
+import { createScratchDatabase, startTestServer, type TestServer } from './helpers/app';
 import { signUp, uniqueEmail } from './helpers/factories';
 import { invite, markVerified } from './helpers/organizations';
 import { linkIn, linkToken, startSmtpServer, type TestSmtpServer } from './helpers/smtp';
@@ -13,7 +13,13 @@ let smtp: TestSmtpServer;
 let server: TestServer;
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  server = await startTestServer(smtp.env());
+  server = await startTestServer({
+    ...smtp.env(),
+    // Its own database: the worker's database holds mail jobs queued by other
+    // test files' servers (closed before delivering them), which this server's
+    // worker would otherwise deliver first.
+    DATABASE_URL: await createScratchDatabase(),
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -37,6 +43,7 @@ interface MembersData {
 describe('invitations by mail', () => {
   it('onboarding invites → mail → sign up → verify → accept by the link → both see each other', async () => {
     const owner = await signUp(server, { name: 'Olga' });
+    await smtp.nextMessageTo(owner.email, 30_000); // signUp's verification mail
     const teammate = uniqueEmail('teammate');
     const onboarded = await server.graphql<{
       completeOnboarding: { organization: { id: string }; invitations: { id: string }[] };
@@ -62,6 +69,7 @@ describe('invitations by mail', () => {
     expect(JSON.stringify([rows, outbox])).not.toContain(token);
 
     const invitee = await signUp(server, { email: teammate, name: 'Tom Teammate' });
+    await smtp.nextMessageTo(invitee.email, 30_000); // signUp's verification mail
     // Unverified: FORBIDDEN, nothing changes.
     const early = await server.graphql(ACCEPT, { token }, invitee.token);
     expect(early.errors?.[0]?.extensions['code']).toBe('FORBIDDEN');
@@ -94,6 +102,7 @@ describe('invitations by mail', () => {
 
   it('inviteMembers mails each invitee; a resend mails a new link and the old one stops working', async () => {
     const owner = await signUp(server);
+    await smtp.nextMessageTo(owner.email, 30_000); // signUp's verification mail
     const org = await server.graphql<{ completeOnboarding: { organization: { id: string } } }>(
       `mutation { completeOnboarding(input: {fullName: "O", jobTitle: "O", company: "Resendco", useCase: "O",
          teamSize: "O", prdStyle: "O", interests: [], createOrg: true}) { organization { id } } }`,
@@ -102,6 +111,7 @@ describe('invitations by mail', () => {
     );
     const orgId = org.data!.completeOnboarding.organization.id;
     const invitee = await signUp(server);
+    await smtp.nextMessageTo(invitee.email, 30_000); // signUp's verification mail
     await markVerified(server, invitee.id);
     const [made] = await invite(server, owner.token, orgId, [invitee.email], 'admin');
     const first = linkToken((await smtp.nextMessageTo(invitee.email, 30_000)).text);
@@ -127,7 +137,9 @@ describe('invitations by mail', () => {
 
   it('the link declines without an account; a refused invitation queues no mail', async () => {
     const owner = await signUp(server);
+    await smtp.nextMessageTo(owner.email, 30_000); // signUp's verification mail
     const member = await signUp(server);
+    await smtp.nextMessageTo(member.email, 30_000); // signUp's verification mail
     await markVerified(server, member.id);
     const org = await server.graphql<{ completeOnboarding: { organization: { id: string } } }>(
       `mutation($invite: [String!]) { completeOnboarding(input: {fullName: "O", jobTitle: "O", company: "Declineco",

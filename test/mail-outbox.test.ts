@@ -56,7 +56,7 @@ describe('mail outbox with one instance', () => {
   let server: TestServer;
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    server = await startTestServer(smtp.env());
+    server = await startTestServer({ ...smtp.env(), DATABASE_URL: await createScratchDatabase() });
   });
   afterAll(async () => {
     await server.close();

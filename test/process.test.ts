@@ -161,7 +161,7 @@ describe('invalid configuration', () => {
   ])('stops the process with a one-line explanation (%s=%s)', (name, value, message) => {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', [name]: value };
     if (name === 'SCRYPT_LOG_N') env['NODE_ENV'] = 'production';
-    const result = spawnSync(process.execPath, [MAIN], { env, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, [MAIN], { env, encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

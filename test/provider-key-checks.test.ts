@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
 import { FakeProvider, type FakeProviderId } from './helpers/fake-provider';
 import { RestClient } from './helpers/rest';
+import { freePort } from '../scripts/free-port';
+import { until } from './helpers/until';
 
 /**
  * Provider keys checked against the providers, end to end: the real server
@@ -369,7 +369,7 @@ describe('validateApiKey', () => {
 
 describe('an unreachable provider', () => {
   it('stores the key unverified (NETWORK_ERROR), quickly', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const own = await startTestServer({
       VALIDATE_PROVIDER_KEYS: 'true',
       PROVIDER_OPENAI_URL: `http://127.0.0.1:${port}/v1`,
@@ -504,19 +504,3 @@ describe('the logs', () => {
     expect(all).not.toMatch(/Incorrect API key|API key not valid|invalid x-api-key/);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -408,7 +408,7 @@ describe('HTTP-level errors, in the same error format', () => {
 
     const wrong = await rest.request<{ error: Body }>('PUT', '/api/user/profile', { body: {} });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET, PATCH, HEAD');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, PATCH');
     expect(wrong.body.error['code']).toBe('BAD_USER_INPUT');
   });
 });

@@ -31,6 +31,15 @@ describe('updateTimezone', () => {
     ['Europe/Kiev', 'Europe/Kyiv'],
     ['Etc/UTC', 'UTC'],
     [' Europe/Paris ', 'Europe/Paris'],
+    // ECMA-402: IANA zone and link names, ASCII-case-insensitively, canonicalised.
+    ['utc', 'UTC'],
+    ['Zulu', 'UTC'],
+    ['GMT', 'UTC'],
+    ['america/new_york', 'America/New_York'],
+    ['ASIA/CALCUTTA', 'Asia/Kolkata'],
+    ['Etc/GMT+5', 'Etc/GMT+5'],
+    // IANA's own link (since 2024b), not an abbreviation ICU made up.
+    ['EST', 'America/Panama'],
   ])('stores the alias %p in canonical form %p', async (input, canonical) => {
     const user = await signUp(server);
     const result = await server.graphql(UPDATE, { tz: input }, user.token);
@@ -41,9 +50,12 @@ describe('updateTimezone', () => {
 
   it.each([
     'IST',
-    'EST',
+    'ist',
+    'PST',
+    'SystemV/AST4',
     'UTC+5:30',
     '+05:30',
+    '-0800',
     'Mars/Olympus_Mons',
     '',
     'America/New_York; drop table users',
@@ -58,6 +70,20 @@ describe('updateTimezone', () => {
 });
 
 describe('canonicalTimeZone', () => {
+  it('accepts every zone the runtime lists, in any letter case, as the same zone', () => {
+    for (const zone of Intl.supportedValuesOf('timeZone')) {
+      const canonical = canonicalTimeZone(zone);
+      expect(canonical).not.toBeNull();
+      expect(canonicalTimeZone(zone.toLowerCase())).toBe(canonical);
+      expect(canonicalTimeZone(zone.toUpperCase())).toBe(canonical);
+      // Canonical is a fixed point, and a name the runtime accepts.
+      expect(canonicalTimeZone(canonical as string)).toBe(canonical);
+      expect(
+        () => new Intl.DateTimeFormat('en-US', { timeZone: canonical as string }),
+      ).not.toThrow();
+    }
+  });
+
   it('maps only to names the runtime itself accepts', () => {
     for (const zone of [
       'Asia/Kolkata',

@@ -10,6 +10,7 @@ import {
 } from 'graphql';
 import { buildGraphQLSchema } from '../src/schema';
 import { compileRoute, type JsonSchema } from '../src/rest/compile';
+import { InputSchemas } from '../src/graphql/input-schema';
 import { ROUTES } from '../src/rest/routes';
 import { randomClientAddress, startTestServer, type TestServer } from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
@@ -149,7 +150,8 @@ function isStringField(schema: JsonSchema): boolean {
 async function restCases(): Promise<RestCase[]> {
   const schema = await buildGraphQLSchema();
   const cases: RestCase[] = [];
-  for (const route of ROUTES.map((r) => compileRoute(schema, r))) {
+  const schemas = new InputSchemas();
+  for (const route of ROUTES.map((r) => compileRoute(schema, schemas, r))) {
     if (!route.mutation) continue;
     const properties = (route.requestSchema?.['properties'] ?? {}) as Record<string, JsonSchema>;
     const valid = () =>

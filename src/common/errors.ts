@@ -62,6 +62,12 @@ export interface PublicError {
   reason?: ErrorReason;
   /** The token scope the operation needs and the token lacks (FORBIDDEN). */
   requiredScope?: string;
+  /**
+   * What is wrong with `field`, when GraphQL refused the value itself (before
+   * any resolver ran): the REST face words its own message from this and its
+   * own schema of the field, instead of GraphQL's (`Variable "$timezone"…`).
+   */
+  problem?: InputProblem;
 }
 
 /** The extensions a public error carries on GraphQL, beside its code. */
@@ -75,14 +81,27 @@ export function extensionsOf(error: PublicError): Record<string, unknown> {
   };
 }
 
+/** Why a request-level input check refused a field's value. */
+export type InputProblem = 'required' | 'null' | 'invalid';
+
 /** The closed set of `reason`s, beside the codes. */
 export const ErrorReason = {
   /** The AI provider refused the key it was asked to check (BAD_USER_INPUT on `key`). */
   PROVIDER_REJECTED_KEY: 'PROVIDER_REJECTED_KEY',
-  /** The access token has expired (UNAUTHENTICATED): sign in again. */
+  /**
+   * The access token has expired (UNAUTHENTICATED: sign in again), or a
+   * link's one-time code is past its lifetime (BAD_USER_INPUT on `token`).
+   */
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** A link's one-time code is unknown, malformed, of another purpose or superseded (`token`). */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** A link's one-time code was already used (`token`). */
+  TOKEN_USED: 'TOKEN_USED',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/** Why a link's one-time code is refused (`extensions.reason`). */
+export type TokenReason = 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_USED';
 
 /**
  * An expected failure, thrown by the code that finds it and shown to the
@@ -106,6 +125,12 @@ export class AppError extends GraphQLError {
     this.public = { ...error };
   }
 }
+
+const TOKEN_MESSAGES: Record<TokenReason, string> = {
+  TOKEN_INVALID: 'This link is not valid (a newer one may have been sent). Ask for a new one.',
+  TOKEN_EXPIRED: 'This link has expired. Ask for a new one.',
+  TOKEN_USED: 'This link has already been used.',
+};
 
 const badInput = (field: string, message: string): PublicError => ({
   code: ErrorCode.BAD_USER_INPUT,
@@ -153,6 +178,21 @@ export const Errors = {
       'expiresIn',
       `expiresIn: NEVER is not available on this server; tokens live at most ${maxDays} days.`,
     ),
+  newEmailTaken: (): PublicError => ({
+    code: ErrorCode.CONFLICT,
+    message: 'An account with this email already exists.',
+    field: 'newEmail',
+  }),
+  emailUnchanged: () => badInput('newEmail', 'newEmail is already the address of this account.'),
+  invalidEmail: (field: string) => badInput(field, `${field} must be a valid email address.`),
+  passwordPolicy: (field: string, problems: readonly string[]) =>
+    badInput(field, `${problems.join('; ')}.`),
+  tokenRejected: (reason: TokenReason): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: TOKEN_MESSAGES[reason],
+    field: 'token',
+    reason,
+  }),
   confirmEmailMismatch: () =>
     badInput('confirmEmail', 'confirmEmail does not match the account email'),
 
@@ -275,7 +315,14 @@ export const Errors = {
     message: `A request may call ${mutation} only once.`,
   }),
   bodyNotAnObject: () => badInput('body', 'The body must be a JSON object.'),
-  unknownBodyField: (field: string) => badInput(field, `Unknown field "${field}".`),
+  /** Names the field only when it is a plain name (nothing else of the body is echoed). */
+  unknownBodyField: (field: string): PublicError =>
+    /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(field)
+      ? badInput(field, `Unknown field "${field}".`)
+      : {
+          code: ErrorCode.BAD_USER_INPUT,
+          message: 'The body has a field this request does not take.',
+        },
   unsupportedContentType: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'Unsupported Content-Type: send the body as application/json.',
@@ -283,10 +330,6 @@ export const Errors = {
   bodyTooLarge: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request body is too large.',
-  }),
-  emptyJsonBody: (): PublicError => ({
-    code: ErrorCode.BAD_USER_INPUT,
-    message: 'The body is empty but Content-Type says JSON: send a JSON object.',
   }),
   invalidJson: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
@@ -296,13 +339,27 @@ export const Errors = {
     code: ErrorCode.BAD_USER_INPUT,
     message: 'The request is malformed.',
   }),
-  methodNotAllowed: (method: string, path: string): PublicError => ({
+  methodNotAllowed: (): PublicError => ({
     code: ErrorCode.BAD_USER_INPUT,
-    message: `Method ${method} is not allowed on ${path}.`,
+    message: 'This method is not allowed on this path: the Allow header lists those that are.',
   }),
-  noRoute: (path: string): PublicError => ({
+  noRoute: (): PublicError => ({
     code: ErrorCode.NOT_FOUND,
-    message: `No route ${path}.`,
+    message: 'There is nothing at this path.',
+  }),
+  noBodyExpected: () =>
+    badInput('body', 'This request takes no body: send none, or an empty JSON object {}.'),
+  headersTooLarge: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request headers are too large.',
+  }),
+  pathTooLong: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'A path segment is too long.',
+  }),
+  requestTimeout: (): PublicError => ({
+    code: ErrorCode.BAD_USER_INPUT,
+    message: 'The request was not received in time.',
   }),
 
   unstorableText: (field: string, reason: string) => badInput(field, `${field} ${reason}.`),
@@ -315,8 +372,17 @@ export const Errors = {
   // Input that GraphQL itself refuses: src/graphql/errors.ts rebuilds these
   // from graphql-js's errors, so that no submitted value is echoed.
   invalidInput: (): PublicError => ({ code: ErrorCode.BAD_USER_INPUT, message: 'Invalid input.' }),
-  invalidValue: (at: string, reason: string, field: string) =>
-    badInput(field, `Invalid value for "${at}": ${reason}`),
+  invalidValue: (at: string, reason: string, field: string, problem: InputProblem) => ({
+    ...badInput(field, `Invalid value for "${at}": ${reason}`),
+    problem,
+  }),
+
+  // The REST face's words for request-level problems (`InputProblem`), with
+  // the field named as REST names it and its type described by REST's schema.
+  restFieldRequired: (field: string) => badInput(field, `${field} is required.`),
+  restFieldNotNull: (field: string) => badInput(field, `${field} must not be null.`),
+  restFieldInvalid: (field: string, expected: string) =>
+    badInput(field, `${field} must be ${expected}.`),
 } as const;
 
 /**

@@ -17,6 +17,7 @@ import {
   InputReasons,
   isErrorCode,
   ValidationMessages,
+  type InputProblem,
   type PublicError,
 } from '../common/errors';
 import { isDatabaseUnavailable } from '../infra/db/errors';
@@ -122,6 +123,10 @@ const AT_PATH = / at "([^"]+)"$/;
 const UNKNOWN_FIELD = /^Field "(\w+)" is not defined by type "(\w+)"/;
 const MISSING_FIELD = /^Field "(\w+)" of required type "([^"]+)" was not provided/;
 const NOT_IN_ENUM = / does not exist in "(\w+)" enum/;
+/** A variable given as null where its type says it may not be. */
+const NOT_NULL = / must not be null\.$/;
+/** An input field given as null where its type says it may not be. */
+const NULL_FIELD = /^Expected non-nullable type "[^"]+" not to be null/;
 
 function fromRequestError(error: GraphQLError): PublicError {
   const node = error.nodes?.[0];
@@ -141,7 +146,12 @@ function fromVariableError(error: GraphQLError, node: VariableDefinitionNode): P
   // type only, both from the document. (Apollo hands such an error on as the
   // original of its own, with the same nodes; a coercion's reason has none.)
   if (!(inner instanceof GraphQLError) || inner.nodes !== undefined) {
-    return { code: ErrorCode.BAD_USER_INPUT, message: error.message, field: variable };
+    return {
+      code: ErrorCode.BAD_USER_INPUT,
+      message: error.message,
+      field: variable,
+      problem: NOT_NULL.test(error.message) ? 'null' : 'required',
+    };
   }
   // graphql-js writes `<prefix with the value>; <inner.message>`.
   const suffix = `; ${inner.message}`;
@@ -150,7 +160,17 @@ function fromVariableError(error: GraphQLError, node: VariableDefinitionNode): P
     : error.message;
   const at = AT_PATH.exec(prefix)?.[1];
   const { reason, field } = describeReason(inner);
-  return Errors.invalidValue(at ?? `$${variable}`, reason, field ?? topLevelField(at) ?? variable);
+  const problem: InputProblem = MISSING_FIELD.test(inner.message)
+    ? 'required'
+    : NULL_FIELD.test(inner.message)
+      ? 'null'
+      : 'invalid';
+  return Errors.invalidValue(
+    at ?? `$${variable}`,
+    reason,
+    field ?? topLevelField(at) ?? variable,
+    problem,
+  );
 }
 
 /** Why a value was refused, without the value; and the input field at fault, when named. */

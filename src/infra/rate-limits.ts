@@ -1,5 +1,5 @@
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, Errors } from '../common/errors';
+import { AppError, Errors, type PublicError } from '../common/errors';
 import { isDatabaseUnavailable } from './db/errors';
 import type { RateLimitStore } from './db/sql';
 
@@ -10,6 +10,17 @@ export interface RateLimitPolicy {
   duration: number;
   /** Once exceeded, refuse for this long (seconds); default: the rest of the window. */
   blockDuration?: number;
+}
+
+/**
+ * Whom a key counts for, when that can be deleted (an account): checked
+ * after counting, so that an attempt racing its owner's deletion leaves no
+ * row behind. `exists` must wait for a deletion in progress (a row lock),
+ * and `gone` says what the request is answered then.
+ */
+export interface KeyOwner {
+  exists(): Promise<boolean>;
+  gone(): PublicError;
 }
 
 /**
@@ -44,9 +55,24 @@ export class RateLimits<Name extends string = string> {
     ) as Record<Name, RateLimiterPostgres>;
   }
 
-  /** Counts one attempt; throws RATE_LIMITED (with Retry-After) beyond the limit. */
-  async consume(name: Name, key: string): Promise<void> {
-    await this.store(() => this.limiters[name].consume(key), name);
+  /**
+   * Counts one attempt; throws RATE_LIMITED (with Retry-After) beyond the
+   * limit. With an `owner`, the count is taken back, and the request refused
+   * as `owner.gone()` says, when the owner no longer exists once counted: its
+   * deletion removed its rows, and a count that landed after that must not
+   * bring one back.
+   */
+  async consume(name: Name, key: string, owner?: KeyOwner): Promise<void> {
+    if (!owner) return this.store(() => this.limiters[name].consume(key), name);
+    const counted = await this.store(() => this.limiters[name].consume(key), name).then(
+      () => undefined,
+      (refusal: unknown) => ({ refusal }),
+    );
+    if (!(await owner.exists())) {
+      await this.store(() => this.limiters[name].delete(key));
+      throw new AppError(owner.gone());
+    }
+    if (counted) throw counted.refusal;
   }
 
   /** Gives back the attempt just counted (it succeeded: only failures should count). */

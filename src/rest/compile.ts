@@ -1,6 +1,6 @@
 import {
   getNamedType,
-  isEnumType,
+  GraphQLNonNull,
   isInputObjectType,
   isListType,
   isNonNullType,
@@ -11,7 +11,6 @@ import {
   typeFromAST,
   validate,
   type DocumentNode,
-  type GraphQLInputType,
   type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -19,12 +18,19 @@ import {
 } from 'graphql';
 import type { TokenScope } from '../auth/scopes';
 import { requiredScopeOf } from '../graphql/scopes';
+import { leafSchema, nullable, type InputSchemas, type JsonSchema } from '../graphql/input-schema';
 import type { RestRoute } from './routes';
 
-/** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema };
 
 export interface CompiledRoute extends RestRoute {
+  /**
+   * The methods the path answers for this route: its own, and HEAD beside a
+   * GET whose answer costs nothing to repeat. A download is not offered to
+   * HEAD: its headers cannot be known without doing the export, which spends
+   * the export quota.
+   */
+  methods: readonly string[];
   operation: DocumentNode;
   /** Whether the operation writes (a GraphQL mutation). */
   mutation: boolean;
@@ -36,10 +42,15 @@ export interface CompiledRoute extends RestRoute {
   bodyFields: ReadonlyMap<string, string>;
   /** GraphQL name -> REST field, to name fields in errors. */
   restNames: ReadonlyMap<string, string>;
+  /** REST field (body field or path parameter) -> its JSON Schema, to describe it in errors. */
+  fieldSchemas: ReadonlyMap<string, JsonSchema>;
   requestSchema: JsonSchema | undefined;
   /** Schema of the success body; undefined for 204. */
   responseSchema: JsonSchema | undefined;
 }
+
+/** Longest path parameter (the router answers 414 beyond it). */
+export const MAX_PATH_PARAM_LENGTH = 100;
 
 export const camelToSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -49,7 +60,19 @@ export const camelToSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${
  * the OpenAPI document need. A route that does not fit the schema stops the
  * server from starting.
  */
-export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledRoute {
+/**
+ * JSON Schemas of JSONObject fields' objects, by `Type.field`
+ * (`Mutation.exportData`): what GraphQL's type cannot say, given by the
+ * composition root from the features that write those objects.
+ */
+export type AnswerSchemas = Readonly<Record<string, JsonSchema>>;
+
+export function compileRoute(
+  schema: GraphQLSchema,
+  schemas: InputSchemas,
+  route: RestRoute,
+  answers: AnswerSchemas = {},
+): CompiledRoute {
   const operation = parse(route.document);
   const errors = validate(schema, operation);
   if (errors.length > 0) {
@@ -81,20 +104,27 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
   }
 
   const dateTimePaths = new Set<string>();
-  const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths);
-  const { bodyFields, requestSchema } = bodyOf(schema, route, definition);
+  const dataSchema = selectionSchema(root, definition.selectionSet, '', dateTimePaths, answers);
+  const { bodyFields, requestSchema } = bodyOf(schema, schemas, route, definition);
   const restNames = new Map([...bodyFields].map(([rest, graphql]) => [graphql, rest]));
   // Path parameters are named as the path names them (`keyId`, not `id`).
-  for (const [param, variable] of Object.entries(route.params ?? {}))
+  const fieldSchemas = new Map<string, JsonSchema>(
+    Object.entries((requestSchema?.['properties'] ?? {}) as Record<string, JsonSchema>),
+  );
+  for (const [param, variable] of Object.entries(route.params ?? {})) {
     restNames.set(variable, param);
+    fieldSchemas.set(param, { type: 'string', minLength: 1, maxLength: MAX_PATH_PARAM_LENGTH });
+  }
   return {
     ...route,
+    methods: route.method === 'GET' && !route.download ? ['GET', 'HEAD'] : [route.method],
     operation,
     mutation: definition.operation === OperationTypeNode.MUTATION,
     scopes: [...scopes],
     dateTimePaths: [...dateTimePaths].map((path) => path.split('.')),
     bodyFields,
     restNames,
+    fieldSchemas,
     requestSchema,
     responseSchema: route.status === 204 ? undefined : answerSchema(dataSchema, route),
   };
@@ -103,6 +133,7 @@ export function compileRoute(schema: GraphQLSchema, route: RestRoute): CompiledR
 /** The body fields a route accepts and the GraphQL names they map to. */
 function bodyOf(
   schema: GraphQLSchema,
+  schemas: InputSchemas,
   route: RestRoute,
   definition: OperationDefinitionNode,
 ): { bodyFields: Map<string, string>; requestSchema: JsonSchema | undefined } {
@@ -112,12 +143,20 @@ function bodyOf(
   const restNameOf = (graphqlName: string) =>
     Object.entries(route.rename ?? {}).find(([, g]) => g === graphqlName)?.[0] ??
     (route.casing === 'snake' ? camelToSnake(graphqlName) : graphqlName);
-  const add = (graphqlName: string, type: GraphQLInputType, description?: string | null) => {
+  const add = (graphqlName: string, fieldSchema: JsonSchema, isRequired: boolean) => {
     const rest = restNameOf(graphqlName);
     if (route.accepts && !route.accepts.includes(rest)) return;
+    // Every field has a limit: a text field the validators leave unbounded stops start-up.
+    if (
+      hasType(fieldSchema, 'string') &&
+      fieldSchema['maxLength'] === undefined &&
+      !fieldSchema['enum']
+    ) {
+      throw new Error(`REST route ${route.method} ${route.path}: ${rest} has no maximum length`);
+    }
     bodyFields.set(rest, graphqlName);
-    properties[rest] = { ...inputSchema(type), ...(description ? { description } : {}) };
-    if (isNonNullType(type)) required.push(rest);
+    properties[rest] = fieldSchema;
+    if (isRequired) required.push(rest);
   };
 
   const variables = definition.variableDefinitions ?? [];
@@ -125,14 +164,32 @@ function bodyOf(
     const input = variables.find((v) => v.variable.name.value === 'input');
     const type = input && getNamedType(typeFromAST(schema, input.type));
     if (!isInputObjectType(type)) throw new Error(`REST route ${route.path}: no $input object`);
-    for (const field of Object.values(type.getFields()))
-      add(field.name, field.type, field.description);
+    const object = schemas.of(new GraphQLNonNull(type));
+    const fields = object['properties'] as Record<string, JsonSchema>;
+    const requiredFields = object['required'] as string[];
+    for (const [name, fieldSchema] of Object.entries(fields))
+      add(name, fieldSchema, requiredFields.includes(name));
   } else if (route.body === 'variables') {
+    // Each variable is the argument it is passed as: its schema is that argument's.
     const fromParams = new Set(Object.values(route.params ?? {}));
-    for (const variable of variables) {
-      const name = variable.variable.name.value;
-      const type = typeFromAST(schema, variable.type);
-      if (!fromParams.has(name) && type) add(name, type as GraphQLInputType);
+    const rootField = definition.selectionSet.selections[0];
+    const root =
+      definition.operation === OperationTypeNode.QUERY
+        ? schema.getQueryType()
+        : schema.getMutationType();
+    const field =
+      rootField?.kind === Kind.FIELD ? root?.getFields()[rootField.name.value] : undefined;
+    if (!field || rootField?.kind !== Kind.FIELD)
+      throw new Error(`REST route ${route.path}: no root field`);
+    const argumentsSchema = schemas.argumentsOf(field);
+    const argumentSchemas = argumentsSchema['properties'] as Record<string, JsonSchema>;
+    for (const argument of rootField.arguments ?? []) {
+      if (argument.value.kind !== Kind.VARIABLE) continue;
+      const variable = argument.value.name.value;
+      const fieldSchema = argumentSchemas[argument.name.value];
+      const definitionNode = variables.find((v) => v.variable.name.value === variable);
+      if (fromParams.has(variable) || !fieldSchema || !definitionNode) continue;
+      add(variable, fieldSchema, definitionNode.type.kind === Kind.NON_NULL_TYPE);
     }
   }
   if (!route.body) return { bodyFields, requestSchema: undefined };
@@ -142,48 +199,8 @@ function bodyOf(
   };
 }
 
-const SCALARS: Readonly<Record<string, JsonSchema>> = {
-  String: { type: 'string' },
-  ID: { type: 'string' },
-  Boolean: { type: 'boolean' },
-  Int: { type: 'integer' },
-  Float: { type: 'number' },
-  DateTime: { type: 'string', format: 'date-time' },
-  EmailAddress: { type: 'string', format: 'email' },
-  URL: { type: 'string', format: 'uri' },
-  TimeZone: { type: 'string' },
-  JSONObject: { type: 'object' },
-};
-
-function nullable(schema: JsonSchema): JsonSchema {
-  const type = schema['type'];
-  if (typeof type === 'string') {
-    const enumValues = schema['enum'] as unknown[] | undefined;
-    return {
-      ...schema,
-      type: [type, 'null'],
-      ...(enumValues ? { enum: [...enumValues, null] } : {}),
-    };
-  }
-  return { anyOf: [schema, { type: 'null' }] };
-}
-
-function leafSchema(name: string, type: unknown): JsonSchema {
-  if (isEnumType(type))
-    return { type: 'string', enum: type.getValues().map((v) => v.value as string) };
-  const scalar = SCALARS[name];
-  if (!scalar) throw new Error(`REST: no JSON Schema for the GraphQL type ${name}`);
-  return scalar;
-}
-
-function inputSchema(type: GraphQLInputType): JsonSchema {
-  const required = isNonNullType(type);
-  const inner = required ? type.ofType : type;
-  const schema = isListType(inner)
-    ? { type: 'array', items: inputSchema(inner.ofType) }
-    : leafSchema(inner.name, inner);
-  return required ? schema : nullable(schema);
-}
+const hasType = (schema: JsonSchema, type: string) =>
+  ([] as unknown[]).concat(schema['type'] ?? []).includes(type);
 
 /** The JSON Schema of what a selection set returns; records DateTime paths. */
 function selectionSchema(
@@ -191,6 +208,7 @@ function selectionSchema(
   selectionSet: SelectionSetNode,
   prefix: string,
   dateTimePaths: Set<string>,
+  answers: AnswerSchemas,
 ): JsonSchema {
   const named = getNamedType(parent);
   if (!isObjectType(named)) throw new Error(`REST: cannot select from ${named.name}`);
@@ -202,7 +220,14 @@ function selectionSchema(
     const key = selection.alias?.value ?? selection.name.value;
     const path = prefix ? `${prefix}.${key}` : key;
     if (getNamedType(field.type).name === 'DateTime') dateTimePaths.add(path);
-    properties[key] = outputSchema(field.type, selection.selectionSet, path, dateTimePaths);
+    // A JSONObject field's object, as its owner describes it (AnswerSchemas).
+    const declared = answers[`${named.name}.${field.name}`];
+    properties[key] =
+      declared && !selection.selectionSet
+        ? isNonNullType(field.type)
+          ? declared
+          : nullable(declared)
+        : outputSchema(field.type, selection.selectionSet, path, dateTimePaths, answers);
   }
   return {
     type: 'object',
@@ -217,6 +242,7 @@ function outputSchema(
   selectionSet: SelectionSetNode | undefined,
   path: string,
   dateTimePaths: Set<string>,
+  answers: AnswerSchemas,
 ): JsonSchema {
   const required = isNonNullType(type);
   const inner = required ? type.ofType : type;
@@ -224,10 +250,10 @@ function outputSchema(
   if (isListType(inner)) {
     schema = {
       type: 'array',
-      items: outputSchema(inner.ofType, selectionSet, path, dateTimePaths),
+      items: outputSchema(inner.ofType, selectionSet, path, dateTimePaths, answers),
     };
   } else if (selectionSet) {
-    schema = selectionSchema(inner, selectionSet, path, dateTimePaths);
+    schema = selectionSchema(inner, selectionSet, path, dateTimePaths, answers);
   } else {
     schema = leafSchema(inner.name, inner);
   }

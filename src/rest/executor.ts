@@ -6,7 +6,8 @@ import type { Context } from '../graphql/context';
 import { isInternal, toPublicError } from '../graphql/errors';
 import { sendError } from '../infra/http/errors';
 import { describeForLog } from '../infra/logger';
-import { compileRoute, type CompiledRoute } from './compile';
+import { InputSchemas } from '../graphql/input-schema';
+import { compileRoute, type AnswerSchemas, type CompiledRoute } from './compile';
 import { ROUTES } from './routes';
 
 /**
@@ -18,12 +19,15 @@ export function registerRestRoutes(
   server: FastifyInstance,
   schema: GraphQLSchema,
   contextOf: (request: FastifyRequest) => Context,
+  answers: AnswerSchemas = {},
 ): CompiledRoute[] {
-  const routes = ROUTES.map((route) => compileRoute(schema, route));
+  const schemas = new InputSchemas();
+  const routes = ROUTES.map((route) => compileRoute(schema, schemas, route, answers));
   for (const route of routes) {
     server.route({
       method: route.method,
       url: route.path,
+      exposeHeadRoute: route.methods.includes('HEAD'),
       handler: (request, reply) => run(route, schema, contextOf(request), request, reply),
     });
   }
@@ -80,16 +84,62 @@ async function run(
   return reply.code(route.status).send(answer);
 }
 
-/** Names the field at fault the way this face names it (`avatar_url`, not `avatarUrl`). */
+/**
+ * Names the field at fault the way this face names it (`avatar_url`, not
+ * `avatarUrl`), and words the message in REST's terms: what GraphQL itself
+ * refused (a missing variable, a value of the wrong type) is described from
+ * REST's own schema of the field; a rule's message names the field as REST does.
+ */
 function fail(
   route: CompiledRoute,
   request: FastifyRequest,
   reply: FastifyReply,
   error: PublicError,
 ) {
-  const field =
-    error.field === undefined ? undefined : (route.restNames.get(error.field) ?? error.field);
-  return sendError(request, reply, { ...error, ...(field === undefined ? {} : { field }) });
+  return sendError(request, reply, restError(route, error));
+}
+
+export function restError(route: CompiledRoute, error: PublicError): PublicError {
+  const { problem, ...rest } = error;
+  if (error.field === undefined) return rest;
+  const field = route.restNames.get(error.field) ?? error.field;
+  if (problem !== undefined) {
+    const schema = route.fieldSchemas.get(field);
+    if (problem === 'required') return { ...Errors.restFieldRequired(field), ...retry(error) };
+    if (problem === 'null') return Errors.restFieldNotNull(field);
+    if (schema) return Errors.restFieldInvalid(field, describeSchema(schema));
+  }
+  if (field === error.field) return { ...rest, field };
+  const named = new RegExp(`\\b${error.field}\\b`, 'g');
+  return { ...rest, field, message: error.message.replace(named, field) };
+}
+
+const retry = (error: PublicError) =>
+  error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter };
+
+/** A JSON Schema in words: `a string`, `one of openai, anthropic, gemini`, `a list of strings`. */
+function describeSchema(schema: Record<string, unknown>, plural = false): string {
+  const enumValues = schema['enum'] as unknown[] | undefined;
+  if (enumValues)
+    return `one of ${enumValues
+      .filter((v) => v !== null)
+      .map(String)
+      .join(', ')}`;
+  const types = ([] as unknown[]).concat(schema['type'] ?? []);
+  const type = types.find((t) => t !== 'null');
+  const nullable = types.includes('null') ? ' or null' : '';
+  switch (type) {
+    case 'array':
+      return `a list of ${describeSchema((schema['items'] ?? {}) as Record<string, unknown>, true)}${nullable}`;
+    case 'boolean':
+      return plural ? 'booleans' : `true or false${nullable}`;
+    case 'integer':
+      return plural ? 'integers' : `an integer${nullable}`;
+    case 'string':
+      return plural ? 'strings' : `a string${nullable}`;
+    default:
+      return plural ? 'values' : 'a valid value';
+  }
 }
 
 function variablesOf(route: CompiledRoute, request: FastifyRequest): Record<string, unknown> {
@@ -97,21 +147,71 @@ function variablesOf(route: CompiledRoute, request: FastifyRequest): Record<stri
   const params = request.params as Record<string, string>;
   for (const [param, variable] of Object.entries(route.params ?? {}))
     variables[variable] = params[param];
-  if (!route.body) return variables;
-
-  const body = request.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
+  const body: unknown = request.body;
+  if (!route.body) {
+    // A body-less path takes no body, or `{}` (what some clients always send).
+    if (hasUnreadBody(request) || !(body === undefined || isEmptyObject(body))) {
+      throw new AppError(Errors.noBodyExpected());
+    }
+    return variables;
+  }
+  if (body === undefined) return variables;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new AppError(Errors.bodyNotAnObject());
   }
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
     const name = route.bodyFields.get(key);
     if (!name) throw new AppError(Errors.unknownBodyField(key));
+    // JSON's types are REST's to check: GraphQL would take "a" for ["a"].
+    const schema = route.fieldSchemas.get(key);
+    if (schema && !hasJsonType(value, schema)) {
+      throw new AppError(
+        value === null
+          ? Errors.restFieldNotNull(key)
+          : Errors.restFieldInvalid(key, describeSchema(schema)),
+      );
+    }
     fields[name] = value;
   }
   if (route.body === 'input') variables['input'] = fields;
   else Object.assign(variables, fields);
   return variables;
+}
+
+/** Whether `value` is of a JSON type the schema allows (lists: each item too). */
+function hasJsonType(value: unknown, schema: Record<string, unknown>): boolean {
+  const types = ([] as unknown[]).concat(schema['type'] ?? []);
+  if (types.length === 0) return true;
+  const type =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : Number.isInteger(value)
+          ? 'integer'
+          : typeof value;
+  if (!types.includes(type) && !(type === 'integer' && types.includes('number'))) return false;
+  const items = schema['items'] as Record<string, unknown> | undefined;
+  return !Array.isArray(value) || !items || value.every((item) => hasJsonType(item, items));
+}
+
+const isEmptyObject = (value: unknown) =>
+  value !== null &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 0;
+
+/**
+ * Fastify does not read the body of a GET (or HEAD): one announced there is
+ * refused rather than ignored.
+ */
+function hasUnreadBody(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const length = request.headers['content-length'];
+  return (
+    (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
+  );
 }
 
 /**

@@ -5,8 +5,11 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
   '400': 'Invalid input; `field` names the field at fault',
   '401':
     'Missing, malformed, revoked, expired or unknown Bearer token (expired: `WWW-Authenticate: Bearer error="invalid_token"`)',
+  '403':
+    'The plan does not allow it (PLAN_LIMIT_EXCEEDED), or the token lacks the scope (`WWW-Authenticate: Bearer error="insufficient_scope"`)',
   '404': 'Not found',
   '413': 'Request body too large',
+  '414': 'A path parameter is too long',
   '415': 'Content-Type is not application/json',
   '429': 'Too many requests; see Retry-After',
   '500': 'Unexpected error (logged, never detailed)',
@@ -15,6 +18,12 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
 
 /** Answered only where the route reads a body. */
 const BODY_ERRORS = ['413', '415'];
+/** Answered only where the path has a parameter. */
+const PARAM_ERRORS = ['414'];
+/** Answered only by routes whose rules can refuse them. */
+const ROUTE_ERRORS: Readonly<Record<string, readonly string[]>> = {
+  '403': ['/api/user/api-keys'],
+};
 
 const errorResponse = (description: string) => ({
   description,
@@ -41,7 +50,7 @@ export function openApiDocument(routes: readonly CompiledRoute[]): Record<string
               name,
               in: 'path',
               required: true,
-              schema: { type: 'string' },
+              schema: route.fieldSchemas.get(name) ?? { type: 'string' },
             })),
           }
         : {}),
@@ -63,13 +72,28 @@ export function openApiDocument(routes: readonly CompiledRoute[]): Record<string
         ...Object.fromEntries(
           Object.entries(ERROR_STATUSES)
             .filter(
-              ([status]) => route.requestSchema !== undefined || !BODY_ERRORS.includes(status),
+              ([status]) =>
+                (route.requestSchema !== undefined || !BODY_ERRORS.includes(status)) &&
+                (route.params !== undefined || !PARAM_ERRORS.includes(status)) &&
+                (ROUTE_ERRORS[status]?.includes(route.path) ?? true),
             )
             .map(([status, description]) => [status, errorResponse(description)]),
         ),
       },
     };
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
+    // HEAD beside a GET: the same answers, headers only.
+    if (route.methods.includes('HEAD')) {
+      const responses = operation['responses'] as Record<string, Record<string, unknown>>;
+      paths[path]['head'] = {
+        ...operation,
+        operationId: `head${(operation['operationId'] as string).slice(3)}`,
+        summary: `${route.summary} (headers only)`,
+        responses: Object.fromEntries(
+          Object.entries(responses).map(([status, { description }]) => [status, { description }]),
+        ),
+      };
+    }
   }
   return {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { ValidationMessages } from '../common/errors';
+import { withSchema } from '../common/validation';
 
 /** The password rules of SPEC, in one place for both faces. */
 export const PASSWORD_MIN_LENGTH = 8;
@@ -21,6 +22,15 @@ export function passwordPolicyViolations(field: string, password: string): strin
 
 /** A new password: the policy above, reported rule by rule without echoing the value. */
 export function IsPassword(options?: ValidationOptions): PropertyDecorator {
+  return withSchema(IsPasswordRule(options), {
+    type: 'string',
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    allOf: [{ pattern: '[A-Z]' }, { pattern: '[0-9]' }],
+  });
+}
+
+function IsPasswordRule(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isPassword',

@@ -32,6 +32,16 @@ export class ControlledPostgres {
     await this.command('start', 'started');
   }
 
+  /** SIGSTOP of the server's processes: it keeps its connections open and answers nothing. */
+  async freeze(): Promise<void> {
+    await this.command('freeze', 'frozen');
+  }
+
+  /** SIGCONT of what `freeze` stopped. */
+  async thaw(): Promise<void> {
+    await this.command('thaw', 'thawed');
+  }
+
   async quit(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.stdin?.end('quit\n');

@@ -3,6 +3,8 @@ import type { TestServer } from './app';
 
 export interface StatementCall {
   name: string;
+  /** The text as prepared, `$n` placeholders and all. */
+  text: string;
   values: unknown[];
 }
 
@@ -20,7 +22,7 @@ export function recordingStatements(
   const statements = {
     columns: real.columns.bind(real),
     query: (name: string, text: string, values: unknown[]) => {
-      calls.push({ name, values });
+      calls.push({ name, text, values });
       return options.fail ? Promise.reject(new Error('refused')) : real.query(name, text, values);
     },
   } as unknown as PreparedStatements;

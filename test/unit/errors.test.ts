@@ -67,23 +67,27 @@ describe('fromRequestError', () => {
       'Variable "$input" got invalid value 123 at "input.password"; String cannot represent a non string value: 123',
       'password',
       'Invalid value for "input.password": String cannot represent a non string value.',
+      'invalid',
     ],
     [
       'Variable "$input" got invalid value { secret: "s3cr3t" }; Field "secret" is not defined by type "SignUpInput".',
       'secret',
       'Invalid value for "$input": Field "secret" is not defined by type "SignUpInput".',
+      'invalid',
     ],
     [
       'Variable "$input" got invalid value "x@" at "input.email"; Expected type "EmailAddress". Value is not a valid email address: x@',
       'email',
       'Invalid value for "input.email": Expected type "EmailAddress".',
+      'invalid',
     ],
     [
       'Variable "$id" of required type "ID!" was not provided.',
       'id',
       'Variable "$id" of required type "ID!" was not provided.',
+      'required',
     ],
-  ])('rebuilds %p without the submitted value', (message, field, expected) => {
+  ])('rebuilds %p without the submitted value', (message, field, expected, problem) => {
     const reason = message.includes('; ')
       ? reasonOf(
           message,
@@ -94,6 +98,7 @@ describe('fromRequestError', () => {
       code: 'BAD_USER_INPUT',
       field,
       message: expected,
+      problem,
     });
   });
 
@@ -146,6 +151,7 @@ describe('fromRequestError with a value that looks like its own message', () => 
       code: 'BAD_USER_INPUT',
       field: 'password',
       message: 'Invalid value for "input.password": String cannot represent a non string value.',
+      problem: 'invalid',
     });
   });
 });

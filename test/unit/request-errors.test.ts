@@ -7,7 +7,7 @@ import {
   GraphQLString,
 } from 'graphql';
 import { EmailAddressResolver, URLResolver } from 'graphql-scalars';
-import type { PublicError } from '../../src/common/errors';
+import type { InputProblem, PublicError } from '../../src/common/errors';
 import { toPublicError } from '../../src/graphql/errors';
 import { buildGraphQLSchema } from '../../src/schema';
 
@@ -302,6 +302,22 @@ const CASES: Case[] = [
   ],
 ];
 
+const PROBLEMS: Readonly<Record<string, InputProblem>> = {
+  'variable: a nested value of the wrong scalar type': 'invalid',
+  'variable: a field the input type does not define': 'invalid',
+  'variable: a field left out': 'required',
+  'variable: null for a non-null field': 'null',
+  'variable: not an object': 'invalid',
+  'variable: missing': 'required',
+  'variable: null': 'null',
+  'variable: not a value of the enum': 'invalid',
+  'variable: a list item of the wrong type': 'invalid',
+  'variable: a Boolean given text': 'invalid',
+  'variable: a custom scalar refusing the value': 'invalid',
+  'variable: a custom scalar refusing a nested value': 'invalid',
+  'variable: a value quoting its own message': 'invalid',
+};
+
 describe('request errors as the client reads them', () => {
   it.each(CASES)('%s', async (_name, target, source, variableValues, expected) => {
     const result = await graphql({
@@ -312,8 +328,10 @@ describe('request errors as the client reads them', () => {
     });
     const [error] = result.errors ?? [];
     expect(error).toBeDefined();
-    const answer = toPublicError(error);
+    const { problem, ...answer } = toPublicError(error);
     expect(answer).toEqual(expected);
+    // What REST words its own message from: the kind of problem, for variables.
+    expect(problem).toBe(PROBLEMS[_name]);
     // Nothing of a submitted value comes back.
     for (const value of SUBMITTED) expect(answer.message).not.toContain(value);
   });

@@ -26,6 +26,7 @@ export interface DatabaseOptions {
   db: {
     poolMax: number;
     connectTimeoutMs: number;
+    queryTimeoutMs: number;
     /** Straight to PostgreSQL, for the migration lock, when databaseUrl is a pooler. */
     directUrl?: string | undefined;
     preparedStatements?: PreparedStatementMode;
@@ -77,6 +78,7 @@ export async function openDatabase(
         entities: options.entities,
         poolMax: config.db.poolMax,
         connectTimeoutMs: config.db.connectTimeoutMs,
+        queryTimeoutMs: config.db.queryTimeoutMs,
         log: logger,
         preparedStatements: config.db.preparedStatements ?? 'named',
       }),

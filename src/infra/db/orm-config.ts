@@ -5,10 +5,16 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import type { Log } from '../logger';
-import { boundPostgreSqlDriver, type PreparedStatementMode } from './sql';
+import { boundPostgreSqlDriver, TCP_KEEPALIVE, type PreparedStatementMode } from './sql';
 
 /** How long to wait for a database connection unless DATABASE_CONNECT_TIMEOUT_MS says otherwise. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * How long a statement may go unanswered unless DATABASE_QUERY_TIMEOUT_MS
+ * says otherwise: shorter than the server's statement_timeout (10 s), so a
+ * frozen server and a long lock wait both end here first, as 503.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
 
 export interface OrmConfigOptions {
   clientUrl: string;
@@ -17,6 +23,8 @@ export interface OrmConfigOptions {
   poolMax?: number;
   /** How long to wait for a connection to open, or for a free one. */
   connectTimeoutMs?: number;
+  /** How long one statement may go unanswered (client-side) before its connection is closed. */
+  queryTimeoutMs?: number;
   /** Write `.snapshot.json` next to the migrations (the CLI only). */
   snapshot?: boolean;
   /** Where the ORM's own warnings go (default: nowhere). */
@@ -58,9 +66,15 @@ export function ormConfig(options: OrmConfigOptions): Options {
     // refuses them (PgBouncer: "unsupported startup parameter"), so the
     // statement and idle-in-transaction timeouts are the role's own defaults
     // in the database (the role_timeouts migration), which PostgreSQL applies
-    // to every backend, pooled or not. application_name passes PgBouncer.
+    // to every backend, pooled or not. application_name passes PgBouncer, and
+    // so do query_timeout and keepalive, which never go on the wire.
+    // Every statement must be answered within query_timeout (client-side:
+    // a server that stops answering without closing the connection, or a
+    // lock held elsewhere, ends there; sql.ts closes such a connection).
     driverOptions: {
       connectionTimeoutMillis: connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+      ...TCP_KEEPALIVE,
       application_name: 'account-api',
     },
     migrations: {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   Errors,
@@ -34,7 +36,10 @@ export function sendError(
   if (error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
   const challenge = bearerChallenge(error, status);
   if (challenge) void reply.header('www-authenticate', challenge);
-  void reply.code(status).header('content-type', 'application/json; charset=utf-8');
+  void reply
+    .code(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store');
   if (isGraphQLPath(request)) {
     return reply.send({ errors: [{ message: error.message, extensions: extensionsOf(error) }] });
   }
@@ -43,7 +48,8 @@ export function sendError(
 
 /** RFC 6750's `WWW-Authenticate` for a refused token (section 3) or a missing scope (3.1). */
 function bearerChallenge(error: PublicError, status: number): string | undefined {
-  if (error.reason === 'TOKEN_EXPIRED') {
+  // (TOKEN_EXPIRED is also the reason of an expired link code: 400, no challenge.)
+  if (status === 401 && error.reason === 'TOKEN_EXPIRED') {
     return 'Bearer error="invalid_token", error_description="The access token expired"';
   }
   if (status === 403 && error.requiredScope !== undefined) {
@@ -65,10 +71,11 @@ export interface KnownPath {
   methods: string[];
 }
 
+/** `methods`: every method the path answers, HEAD included where it is offered. */
 export function knownPath(path: string, methods: string[]): KnownPath {
   const pattern = new RegExp(`^${path.replace(/:[^/]+/g, '([^/]+)')}/?$`);
   const params = [...path.matchAll(/:([^/]+)/g)].map((match) => match[1] ?? '');
-  return { pattern, params, methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
+  return { pattern, params, methods };
 }
 
 /**
@@ -78,6 +85,10 @@ export function knownPath(path: string, methods: string[]): KnownPath {
  */
 export function badUrlHandler(paths: () => KnownPath[]) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      void sendError(request, reply, Errors.pathTooLong(), 414);
+      return;
+    }
     if (error.code !== 'FST_ERR_BAD_URL') {
       void sendError(request, reply, clientError(error));
       return;
@@ -119,15 +130,50 @@ export function installErrorHandlers(server: FastifyInstance, paths: () => Known
     return sendError(request, reply, clientError(error), status);
   });
 
-  server.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const known = paths().find((p) => p.pattern.test(path));
-    if (known) {
-      void reply.header('allow', known.methods.join(', '));
-      return sendError(request, reply, Errors.methodNotAllowed(request.method, path), 405);
-    }
-    return sendError(request, reply, Errors.noRoute(path));
-  });
+  server.setNotFoundHandler((request, reply) => unrouted(paths(), request, reply));
+}
+
+/** No route for this method and path: 405 with `Allow` for a known path, else 404. */
+export function unrouted(
+  paths: readonly KnownPath[],
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const path = request.url.split('?')[0] ?? '';
+  const known = paths.find((p) => p.pattern.test(path));
+  if (known) {
+    void reply.header('allow', known.methods.join(', '));
+    return sendError(request, reply, Errors.methodNotAllowed(), 405);
+  }
+  return sendError(request, reply, Errors.noRoute());
+}
+
+/**
+ * Node's `clientError`: a request its HTTP parser refused (headers too large,
+ * a malformed request line) or one that arrived too slowly. Answered on the
+ * socket in the common error format, echoing nothing, then closed.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, publicError] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, Errors.headersTooLarge()]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, Errors.requestTimeout()]
+        : [400, Errors.malformedRequest()];
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(restErrorBody(publicError));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      'Cache-Control: no-store\r\n' +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Connection: close\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function clientError(error: FastifyError): PublicError {
@@ -136,8 +182,6 @@ function clientError(error: FastifyError): PublicError {
       return Errors.unsupportedContentType();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return Errors.bodyTooLarge();
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return Errors.emptyJsonBody();
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return Errors.invalidJson();
     default:

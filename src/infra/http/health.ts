@@ -29,5 +29,5 @@ export function registerHealthRoutes(server: FastifyInstance, database: Database
     if (ready) return reply.send({ status: 'ready' });
     return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
   });
-  return [knownPath('/healthz', ['GET']), knownPath('/readyz', ['GET'])];
+  return [knownPath('/healthz', ['GET', 'HEAD']), knownPath('/readyz', ['GET', 'HEAD'])];
 }

@@ -36,6 +36,13 @@ export function registerJsonBodyParser(server: FastifyInstance): void {
   const parse = server.getDefaultJsonParser('error', 'error');
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    void parse(request, decodeUtf8(body as Buffer), done);
+    const bytes = body as Buffer;
+    // An empty body is no body, whatever the Content-Type says: each route
+    // then decides (a body-less path is content, a required field is missing).
+    if (bytes.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    void parse(request, decodeUtf8(bytes), done);
   });
 }

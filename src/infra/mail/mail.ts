@@ -33,7 +33,11 @@ export interface MailRequest {
   to: string;
   /** The account the message belongs to: deleting it drops the message. */
   userId?: string | null;
-  /** Non-secret template data: at most 10 entries, each value at most 320 characters. */
+  /**
+   * Non-secret template data: at most 10 entries, each value at most 1,024
+   * UTF-16 units (inputs are limited in characters: 255 of them outside the
+   * BMP take 510 units).
+   */
   data?: Record<string, string>;
   /** A link `${APP_URL}${path}?token=${token}`; the token is kept sealed until delivery. */
   link?: { path: string; token: string };
@@ -229,7 +233,7 @@ const LINK_PATH = /^\/[A-Za-z0-9/_-]{1,100}$/;
 function checkRequest(request: MailRequest): void {
   if (request.to.length === 0 || request.to.length > 320) throw new Error('mail: bad recipient');
   const entries = Object.entries(request.data ?? {});
-  if (entries.length > 10 || entries.some(([, v]) => v.length > 320)) {
+  if (entries.length > 10 || entries.some(([, v]) => v.length > 1024)) {
     throw new Error('mail: data too large');
   }
   if (request.link && !LINK_PATH.test(request.link.path)) throw new Error('mail: bad link path');

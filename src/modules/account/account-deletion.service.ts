@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
+import { accountOwner, lockAccount } from '../../users/account-lock';
 import { normaliseEmail } from '../../users/email';
 import { accountKey } from './account.service';
 import type { LimitName } from '../../config';
@@ -28,29 +29,35 @@ export class AccountDeletionService {
   ) {}
 
   async delete(user: User, confirmEmail: string): Promise<string> {
-    await this.limits.consume('accountDeletion', user.id);
+    await this.limits.consume('accountDeletion', user.id, accountOwner(this.em, user.id));
     if (normaliseEmail(confirmEmail) !== user.email) {
       throw new AppError(Errors.confirmEmailMismatch());
     }
     const userId = user.id;
     await this.em.transactional(async (em) => {
-      // Serialises with anything else that locks this user (token creation, onboarding).
-      await em.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const mine = await em.find(
-        Membership,
-        { user: userId },
-        { orderBy: { organization: 'asc' } },
-      );
-      const orgIds = mine.map((membership) => membership.organization.id);
-      if (orgIds.length > 0) {
-        // Locked in id order, so two members leaving at once cannot deadlock or
-        // both conclude the other one stays as owner.
+      // Serialises with anything else that locks this user (token creation,
+      // onboarding, a second deletion, which then finds no account). Holding
+      // it, no membership of this user can be added (its foreign key needs
+      // the row), so the organizations read next are all there are.
+      await lockAccount(em, userId);
+      const organizationIds = (
+        await em.find(Membership, { user: userId }, { fields: ['organization'] })
+      ).map((membership) => membership.organization.id);
+      if (organizationIds.length > 0) {
+        // Locked in id order, before any role is read: two members leaving at
+        // once cannot deadlock, and the second reads the roles as the first
+        // left them (the owner it handed the organization to).
         await em.find(
           Organization,
-          { id: { $in: orgIds } },
+          { id: { $in: organizationIds } },
           { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
         );
       }
+      const mine = await em.find(
+        Membership,
+        { user: userId },
+        { orderBy: { organization: 'asc' }, refresh: true },
+      );
       for (const membership of mine) await this.leave(em, membership);
       // Its messages, delivered or not (their jobs cancelled): addresses are personal data.
       await this.mail.dropForUser(em, userId);
@@ -71,7 +78,7 @@ export class AccountDeletionService {
     const others = await em.find(
       Membership,
       { organization, user: { $ne: membership.user.id } },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, refresh: true },
     );
     const [longestStanding] = others;
     if (!longestStanding) {

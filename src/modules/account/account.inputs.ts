@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, MaxLength } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { ArgsType, Field, InputType } from 'type-graphql';
 import { ValidationMessages } from '../../common/errors';
 import { Limits, NotBlank } from '../../common/validation';
 import { TOKEN_SCOPES, type TokenScope } from '../../auth/scopes';
@@ -90,4 +90,23 @@ export class ChangePasswordInput {
       'Also revoke every other access token of the account, atomically with the change (default false: they stay valid).',
   })
   revokeOtherTokens?: boolean | null;
+}
+
+@ArgsType()
+export class DeleteAccountArgs {
+  @Field(() => String)
+  @MaxLength(Limits.email)
+  confirmEmail!: string;
+}
+
+@InputType()
+export class RequestEmailChangeInput {
+  @Field(() => String, { description: 'The new address; a confirmation link is mailed to it.' })
+  @MaxLength(Limits.email)
+  @IsEmail({}, { message: ValidationMessages.email })
+  newEmail!: string;
+
+  @Field(() => String)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
 }

@@ -1,11 +1,16 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { Public, RequiresScope } from '../../graphql/scopes';
 import { Cost } from '../../graphql/demand-control';
 import { ACCOUNT_DELETED, type AccountDeletionService } from './account-deletion.service';
-import { ChangePasswordInput, CreateAccessTokenInput, SignUpInput } from './account.inputs';
+import {
+  ChangePasswordInput,
+  CreateAccessTokenInput,
+  DeleteAccountArgs,
+  SignUpInput,
+} from './account.inputs';
 import { PASSWORD_CHANGED, type AccountService } from './account.service';
 import type { ExportService } from './export.service';
 import {
@@ -89,7 +94,7 @@ export class AccountResolver {
       'Permanently deletes the account and everything that belongs to it. confirmEmail must equal the account email (case and surrounding spaces ignored).',
   })
   async deleteAccount(
-    @Arg('confirmEmail', () => String) confirmEmail: string,
+    @Args(() => DeleteAccountArgs) { confirmEmail }: DeleteAccountArgs,
     @Ctx() ctx: Context,
   ): Promise<DeleteAccountPayloadType> {
     const { user } = await ctx.auth.require();

@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import type { Requester } from '../../auth/requester';
@@ -6,6 +6,7 @@ import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { normaliseEmail } from '../../users/email';
+import { accountOwner, lockAccount } from '../../users/account-lock';
 import { User } from '../../users/user.entity';
 import { AccessToken } from '../../auth/access-token.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
@@ -16,6 +17,9 @@ import {
   type TokenExpiryPreset,
   type TokenOptions,
 } from '../access-tokens/token-options';
+import type { Mail } from '../../infra/mail/mail';
+import { supersedeCodes } from '../../users/one-time-codes';
+import { queueVerificationMail, type CodeTtls } from './email-flows.service';
 import type { PasswordHasher } from './password-hasher';
 
 export interface IssuedToken {
@@ -49,6 +53,8 @@ export class AccountService {
     private readonly requester: Requester,
     /** ACCESS_TOKEN_MAX_DAYS: the longest a new token may live. */
     private readonly tokenMaxDays: number | undefined,
+    private readonly mail: Mail,
+    private readonly ttls: CodeTtls,
   ) {}
 
   async signUp(
@@ -58,12 +64,17 @@ export class AccountService {
     await this.limits.consume('signUpPerAddress', this.requester.ip);
     const passwordHash = await this.hasher.hash(input.password);
     const email = normaliseEmail(input.email);
-    const user = this.em.create(User, { email, passwordHash, name: input.name.trim() });
-    const issued = this.tokens.create(user, 'Sign-up token', options);
-    SecurityLog.add(this.em, user, 'SIGN_UP', this.requester.client, issued.accessToken.id);
     try {
-      await this.em.flush(); // one transaction: the user, their first token, the log's first line
-      return { ...issued, user };
+      // One transaction: the user, their first token, the log's first line and
+      // the verification mail.
+      return await this.em.transactional(async (em) => {
+        const user = em.create(User, { email, passwordHash, name: input.name.trim() });
+        const issued = this.tokens.create(user, 'Sign-up token', options, em);
+        SecurityLog.add(em, user, 'SIGN_UP', this.requester.client, issued.accessToken.id);
+        await em.flush();
+        await queueVerificationMail(em, this.mail, user, this.ttls);
+        return { ...issued, user };
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         throw new AppError(Errors.emailTaken());
@@ -90,7 +101,11 @@ export class AccountService {
     const email = normaliseEmail(input.email);
     await this.limits.consume('signInPerAddress', this.requester.ip);
     const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
-    await this.limits.consume('passwordAttempts', accountKey(user?.id, email));
+    await this.limits.consume(
+      'passwordAttempts',
+      accountKey(user?.id, email),
+      user ? accountOwner(this.em, user.id) : undefined,
+    );
     if (!user) {
       await this.hasher.verifyNothing(input.password);
       throw new AppError(Errors.invalidCredentials());
@@ -103,7 +118,7 @@ export class AccountService {
     await this.limits.reset('passwordAttempts', accountKey(user.id, email));
     await this.limits.refund('signInPerAddress', this.requester.ip);
     await this.rehashIfOutdated(user, input.password);
-    await this.limits.consume('tokenCreation', user.id);
+    await this.limits.consume('tokenCreation', user.id, accountOwner(this.em, user.id));
     return this.issueWithinPlan(
       user,
       input.name?.trim() ?? 'Access token',
@@ -115,26 +130,47 @@ export class AccountService {
   /**
    * Existing tokens stay valid (documented behaviour of the Users API) unless
    * `revokeOtherTokens`: then every token but the caller's (`currentTokenId`)
-   * is revoked in the same transaction as the change.
+   * is revoked in the same transaction as the change. Outstanding reset links
+   * die, and a notice goes to the address.
    */
   async changePassword(
     user: User,
     input: { currentPassword: string; newPassword: string; revokeOtherTokens?: boolean | null },
     currentTokenId: string,
   ): Promise<void> {
-    await this.limits.consume('passwordAttempts', accountKey(user.id, user.email));
-    await this.em.populate(user, ['passwordHash']);
-    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+    await this.limits.consume(
+      'passwordAttempts',
+      accountKey(user.id, user.email),
+      accountOwner(this.em, user.id),
+    );
+    // Read afresh: an account deleted since the request was authenticated
+    // has no hash left to check (and its token is dead).
+    const current = await this.em.findOne(
+      User,
+      { id: user.id },
+      { populate: ['passwordHash'], refresh: true },
+    );
+    if (!current) throw new AppError(Errors.unauthenticated());
+    if (!(await this.hasher.verify(current.passwordHash, input.currentPassword))) {
       throw new AppError(Errors.wrongCurrentPassword());
     }
     await this.limits.reset('passwordAttempts', accountKey(user.id, user.email));
     const passwordHash = await this.hasher.hash(input.newPassword);
     await this.em.transactional(async (em) => {
-      user.passwordHash = passwordHash;
+      // Deleted since the password check (a racing deletion): as its token is from now on.
+      await lockAccount(em, user.id);
+      await em.nativeUpdate(User, { id: user.id }, { passwordHash, updatedAt: new Date() });
+      await supersedeCodes(em, user.id, ['password_reset']);
       SecurityLog.add(em, user, 'PASSWORD_CHANGED', this.requester.client);
       if (input.revokeOtherTokens === true)
         await this.tokens.revokeOthers(user, currentTokenId, em);
+      await this.mail.enqueueMail(em, {
+        template: 'password_changed',
+        to: user.email,
+        userId: user.id,
+      });
     });
+    user.passwordHash = passwordHash;
   }
 
   /**
@@ -151,11 +187,8 @@ export class AccountService {
     revokeLeastRecentlyUsed: boolean,
   ): Promise<IssuedToken> {
     return this.em.transactional(async (em) => {
-      const locked = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      // Deleted since the password check: as if it had never been there.
+      const locked = await lockAccount(em, user.id, Errors.invalidCredentials);
       const limit = PLAN_LIMITS[locked.plan].accessTokens;
       const now = new Date();
       const active = await em.find(AccessToken, {

@@ -15,9 +15,12 @@ import { Onboarding } from '../onboarding/onboarding.entity';
 import { statusOf } from '../onboarding/onboarding.service';
 import { Invitation, Membership } from '../organizations/organization.entity';
 import { visibleStatus } from '../organizations/organization.types';
-import { DEFAULT_TIMEZONE, User } from '../../users/user.entity';
+import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
+import { DEFAULT_TIMEZONE } from '../../users/user.entity';
 import { isoSeconds } from '../../common/time';
 import { activityKeptSince, deadTokensSince } from './retention';
+import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../users/one-time-code.entity';
 
 const optionalIso = (date: Date | null) => (date ? isoSeconds(date) : null);
 
@@ -39,13 +42,22 @@ export class ExportService {
   ) {}
 
   async export(userId: string): Promise<Record<string, unknown>> {
-    await this.limits.consume('dataExport', userId);
+    await this.limits.consume('dataExport', userId, accountOwner(this.em, userId));
+    // The export is in the log (and so in the export itself): written first,
+    // under the account's row lock, in its own transaction, so the snapshot
+    // below stays read-only (a write in it would fail on a racing change or
+    // deletion of the account with a serialization error).
+    await this.em.transactional(async (em) => {
+      const user = await lockAccount(em, userId);
+      SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
+    });
+    return this.read(userId);
+  }
+
+  private read(userId: string): Promise<Record<string, unknown>> {
     return this.em.transactional(
       async (em) => {
-        const user = await em.findOneOrFail(User, { id: userId });
-        // The export is itself in the log (and in the export), written with it or not at all.
-        SecurityLog.add(em, user, 'DATA_EXPORTED', this.client);
-        await em.flush();
+        const user = await findAccount(em, userId);
         // One after the other: a transaction is one connection, which runs one query at a time.
         const onboarding = await em.findOne(Onboarding, { user });
         const keys = await em.find(
@@ -97,6 +109,25 @@ export class ExportService {
           },
           { orderBy: { seq: 'asc' } },
         );
+        const pendingChange = await em.findOne(
+          OneTimeCode,
+          {
+            user,
+            purpose: 'email_change',
+            usedAt: null,
+            supersededAt: null,
+            expiresAt: { $gt: new Date() },
+          },
+          { fields: ['email', 'createdAt', 'expiresAt'] },
+        );
+        const messages = await em.find(
+          MailOutbox,
+          { userId: user.id },
+          {
+            fields: ['template', 'recipient', 'status', 'createdAt', 'sentAt'],
+            orderBy: { createdAt: 'asc', id: 'asc' },
+          },
+        );
         const status = statusOf(onboarding);
         return {
           formatVersion: EXPORT_FORMAT_VERSION,
@@ -113,6 +144,24 @@ export class ExportService {
             createdAt: isoSeconds(user.createdAt),
             updatedAt: isoSeconds(user.updatedAt),
           },
+          email: {
+            address: user.email,
+            verified: user.emailVerified,
+            pendingChange: pendingChange
+              ? {
+                  newEmail: pendingChange.email,
+                  requestedAt: isoSeconds(pendingChange.createdAt),
+                  expiresAt: isoSeconds(pendingChange.expiresAt),
+                }
+              : null,
+          },
+          messages: messages.map((message) => ({
+            template: message.template,
+            to: message.recipient,
+            status: message.status,
+            createdAt: isoSeconds(message.createdAt),
+            sentAt: optionalIso(message.sentAt),
+          })),
           preferences: {
             preferredStyle: user.preferredStyle,
             timezone: user.timezone ?? DEFAULT_TIMEZONE,

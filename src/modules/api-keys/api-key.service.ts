@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientInfo } from '../../auth/client';
 import { SecurityLog } from '../../auth/security-log';
@@ -7,7 +6,8 @@ import { newId } from '../../common/ids';
 import type { LimitName } from '../../config';
 import type { Log } from '../../infra/logger';
 import type { RateLimits } from '../../infra/rate-limits';
-import { User } from '../../users/user.entity';
+import { lockAccount } from '../../users/account-lock';
+import type { User } from '../../users/user.entity';
 import { ApiKey, type Provider } from './api-key.entity';
 import { KEY_CHECK_STATUSES, type KeyCheckReason } from './key-check';
 import { DecryptionError, type KeyRing, type Sealed } from './key-ring';
@@ -119,12 +119,11 @@ export class ApiKeyService {
       statusReason: outcome.status === 'valid' ? null : outcome.reason,
       lastValidatedAt: outcome.status === 'valid' ? now : null,
     };
+    // Under the user's row lock: two racing adds are told apart (added or
+    // replaced), and an account deleted since this request was authenticated
+    // is UNAUTHENTICATED, as its token is from then on.
     await this.em.transactional(async (em) => {
-      const locked = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const locked = await lockAccount(em, user.id);
       const replaces = (await em.count(ApiKey, { user: locked, provider: input.provider })) > 0;
       await em.upsert(
         ApiKey,

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
 import { Limits, NotBlank } from '../../common/validation';
 
@@ -70,5 +71,7 @@ export class CompleteOnboardingInput {
   @IsOptional()
   @ArrayMaxSize(ONBOARDING_LIMITS.invites)
   @MaxLength(Limits.email, { each: true })
+  // Each is checked by OnboardingService (an invalid one is BAD_USER_INPUT naming it).
+  @JSONSchema({ items: { format: 'email' } })
   inviteEmails?: string[] | null;
 }

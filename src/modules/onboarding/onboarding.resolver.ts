@@ -27,7 +27,7 @@ export class OnboardingResolver {
     const { user } = await ctx.auth.require();
     const result = await ctx.services.onboarding.complete(user, input);
     return {
-      onboarding: result.status,
+      onboarding: { id: user.id, ...result.status },
       organization: result.organization && new OrganizationType(result.organization, 'owner'),
       invitations: result.invited.map((invitation) => invitationOf(invitation)),
       user: result.user,

@@ -1,11 +1,11 @@
 import type { ClientInfo } from '../../auth/client';
 import { SecurityLog } from '../../auth/security-log';
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Errors } from '../../common/errors';
 import { InvitationService } from '../organizations/invitation.service';
 import { type Invitation, Membership, Organization } from '../organizations/organization.entity';
-import { User } from '../../users/user.entity';
+import { lockAccount } from '../../users/account-lock';
+import type { User } from '../../users/user.entity';
 import type { CompleteOnboardingInput } from './onboarding.inputs';
 import { Onboarding } from './onboarding.entity';
 
@@ -68,11 +68,7 @@ export class OnboardingService {
     // Naming addresses to invite counts against the account's invitation limit, as inviteMembers does.
     if (invites.length > 0) await this.invitations.countRequest(user.id);
     return this.em.transactional(async (em) => {
-      const me = await em.findOneOrFail(
-        User,
-        { id: user.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const me = await lockAccount(em, user.id);
       me.name = input.fullName.trim();
       me.jobTitle = input.jobTitle.trim();
       me.preferredStyle = input.prdStyle.trim();

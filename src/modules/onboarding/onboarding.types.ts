@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ListSize } from '../../graphql/demand-control';
 import { InvitationType, OrganizationType } from '../organizations/organization.types';
 import type { User } from '../../users/user.entity';
@@ -25,6 +25,12 @@ export class OnboardingPreferencesType {
 
 @ObjectType('Onboarding')
 export class OnboardingType {
+  @Field(() => ID, {
+    description:
+      "The viewer's id: one per viewer, so that caching clients (Apollo Client) keep it as one object.",
+  })
+  id!: string;
+
   @Field(() => Boolean)
   completed!: boolean;
 
@@ -75,6 +81,12 @@ export class OnboardingStepType {
   description: 'A 5-step checklist, each step derived from the account data.',
 })
 export class OnboardingProgressType {
+  @Field(() => ID, {
+    description:
+      "The viewer's id: one per viewer, so that caching clients (Apollo Client) keep it as one object.",
+  })
+  id!: string;
+
   @ListSize({ assumedSize: STEP_IDS.length })
   @Field(() => [OnboardingStepType])
   steps!: OnboardingStepType[];

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { graphqlEnum } from '../../graphql/enums';
 import { PLANS, type Plan } from '../../users/user.entity';
 
@@ -10,6 +10,12 @@ export const PlanEnum = graphqlEnum(
 
 @ObjectType('PlanLimits', { description: "The limits of the viewer's plan, and current usage." })
 export class PlanLimitsType {
+  @Field(() => ID, {
+    description:
+      "The viewer's id: one per viewer, so that caching clients (Apollo Client) keep it as one object.",
+  })
+  id!: string;
+
   @Field(() => PlanEnum)
   plan!: Plan;
 

@@ -1,12 +1,16 @@
 import { IsOptional, MaxLength } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
-import { IsHttpUrl, Limits, NotBlank } from '../../common/validation';
+import { ArgsType, Field, InputType } from 'type-graphql';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { IsHttpUrl, Limits, NOT_NULL, NotBlank } from '../../common/validation';
+import { IsTimeZone } from './timezone';
 
 @InputType({
   description: 'Partial update: an absent field stays as it is; null clears an optional field.',
 })
 export class UpdateProfileInput {
   @Field(() => String, { nullable: true, description: '1-255 characters; cannot be cleared.' })
+  // Absent stays; null is refused by ProfileService (Errors.nameNotClearable).
+  @JSONSchema({ [NOT_NULL]: true })
   @IsOptional()
   @MaxLength(Limits.name)
   @NotBlank()
@@ -32,4 +36,11 @@ export class UpdateProfileInput {
   @IsOptional()
   @MaxLength(Limits.style)
   preferredStyle?: string | null;
+}
+
+@ArgsType()
+export class UpdateTimezoneArgs {
+  @Field(() => String)
+  @IsTimeZone()
+  timezone!: string;
 }

@@ -1,11 +1,11 @@
-import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { RequiresScope } from '../../graphql/scopes';
 import { TimeZoneScalar } from '../../graphql/scalars';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import { DEFAULT_TIMEZONE } from '../../users/user.entity';
-import { UpdateProfileInput } from './profile.inputs';
+import { UpdateProfileInput, UpdateTimezoneArgs } from './profile.inputs';
 import type { ProfileService } from './profile.service';
 import { ProfileType } from './profile.types';
 
@@ -33,7 +33,7 @@ export class ProfileResolver {
       'Sets the time zone: an IANA name such as America/New_York. Aliases (Asia/Calcutta) are stored in canonical form (Asia/Kolkata).',
   })
   async updateTimezone(
-    @Arg('timezone', () => String) timezone: string,
+    @Args(() => UpdateTimezoneArgs) { timezone }: UpdateTimezoneArgs,
     @Ctx() ctx: Context,
   ): Promise<ProfileType> {
     const { user } = await ctx.auth.require();

@@ -155,7 +155,21 @@ export class ViewerReads {
   }
 }
 
-/** The statement's text, every table and column named by its entity. */
+/**
+ * The statement's text, every table and column named by its entity.
+ *
+ * Whether the viewer invited anyone is the first inviter at or after the
+ * viewer's id, in the order of `invitations_invited_by_idx`, compared with the
+ * viewer's id: not `exists (… where invited_by = v.user_id)`. The statement
+ * runs under a generic plan (named, reused), which estimates the equality as
+ * 1/n_distinct of the table: with a few users owning most invitations that is
+ * a large share, and the planner preferred a sequential scan (or a hashed
+ * subplan over the whole table), which costs a user who never invited anyone
+ * a scan of everyone's invitations (issue 19). Ordered by the indexed column
+ * with a limit of one, any plan without the index must read and sort the
+ * whole table first, so the index wins whatever the skew: one descent of the
+ * btree, whether or not the viewer ever invited anyone (test/generic-plans).
+ */
 function ownedStatement(
   t: EntityColumns<AccessToken>,
   k: EntityColumns<ApiKey>,
@@ -184,6 +198,8 @@ select
           order by m.${m.column('createdAt')}, m.${m.column('id')}), '[]')
      from ${m.table} m join ${g.table} g on g.${g.column('id')} = m.${m.column('organization')}
     where m.${m.column('user')} = v.user_id) as memberships,
-  exists (select 1 from ${i.table} i where i.${i.column('invitedBy')} = v.user_id) as has_invited
+  coalesce((select i.${i.column('invitedBy')} from ${i.table} i
+              where i.${i.column('invitedBy')} >= v.user_id
+              order by i.${i.column('invitedBy')} limit 1) = v.user_id, false) as has_invited
 from unnest($1::text[]) as v(user_id)`;
 }

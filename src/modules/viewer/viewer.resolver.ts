@@ -108,7 +108,10 @@ export class ViewerResolver {
 
   @FieldResolver(() => OnboardingType)
   async onboarding(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<OnboardingType> {
-    return statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding);
+    return {
+      id: viewer.id,
+      ...statusOf((await viewer.owned(ctx.services.viewerReads)).onboarding),
+    };
   }
 
   /** The profile's two steps from the snapshot `profile` shows, the rest from the owned rows. */
@@ -118,7 +121,7 @@ export class ViewerResolver {
     @Ctx() ctx: Context,
   ): Promise<OnboardingProgressType> {
     const owned = await viewer.owned(ctx.services.viewerReads);
-    return progressOf({
+    const progress = progressOf({
       jobTitle: viewer.profile.jobTitle,
       timezone: viewer.profile.timezone,
       onboarded: owned.onboarding !== null,
@@ -127,6 +130,7 @@ export class ViewerResolver {
         owned.hasInvited ||
         owned.memberships.some((membership) => membership.organization.memberCount > 1),
     });
+    return { id: viewer.id, ...progress };
   }
 
   @FieldResolver(() => PlanLimitsType)
@@ -134,7 +138,7 @@ export class ViewerResolver {
     // The plan of the profile this answer shows; the count of the tokens it lists.
     const { plan } = viewer.profile;
     const { accessTokens } = await viewer.owned(ctx.services.viewerReads);
-    return { plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
+    return { id: viewer.id, plan, ...PLAN_LIMITS[plan], activeAccessTokens: accessTokens.length };
   }
 
   @FieldResolver(() => SecurityEventConnection.Connection, {
