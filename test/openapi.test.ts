@@ -167,6 +167,9 @@ describe('GET /api/openapi.json', () => {
         'memberships',
         'invitations',
         'activity',
+        'email',
+        'messages',
+        'securityEvents',
       ].sort(),
     );
   });

@@ -50,6 +50,11 @@ const OPERATIONS: Record<string, { document: string; variables?: Record<string, 
     variables: { input: { currentPassword: PASSWORD, newPassword: 'Scoped-Passw0rd' } },
   },
   exportData: { document: 'mutation { exportData }' },
+  requestEmailVerification: { document: 'mutation { requestEmailVerification }' },
+  requestEmailChange: {
+    document: 'mutation($input: RequestEmailChangeInput!) { requestEmailChange(input: $input) }',
+    variables: { input: { newEmail: 'scoped-change@example.com', currentPassword: PASSWORD } },
+  },
   deleteAccount: {
     document: 'mutation($email: String!) { deleteAccount(confirmEmail: $email) { message } }',
   },
@@ -136,9 +141,17 @@ describe('every root field', () => {
     expect(Object.keys(OPERATIONS).sort()).toEqual(scoped);
   });
 
-  it('signUp, createAccessToken and declining with a link are the public ones', async () => {
+  it('signing up and in, and what a mailed link carries, are the public ones', async () => {
     const open = [...(await declarations())].filter(([, s]) => s === 'public').map(([n]) => n);
-    expect(open.sort()).toEqual(['createAccessToken', 'declineInvitation', 'signUp']);
+    expect(open.sort()).toEqual([
+      'confirmEmailChange',
+      'createAccessToken',
+      'declineInvitation',
+      'requestPasswordReset',
+      'resetPassword',
+      'signUp',
+      'verifyEmail',
+    ]);
   });
 });
 
