@@ -5,6 +5,7 @@ import { isEmail } from 'class-validator';
 import { AppError, Errors } from '../../common/errors';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
+import { accountOwner } from '../../users/account-lock';
 import { normaliseEmail } from '../../users/email';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import type { User } from '../../users/user.entity';
@@ -82,7 +83,8 @@ export class InvitationService {
    * onboarding with addresses share it.
    */
   async countRequest(actorId: string): Promise<void> {
-    await this.limits.consume('invitations', actorId);
+    // Owned by the account: a count made while it is being deleted leaves no row behind.
+    await this.limits.consume('invitations', actorId, accountOwner(this.em, actorId));
   }
 
   async invite(
