@@ -19,11 +19,11 @@ import { RateLimits } from './infra/rate-limits';
 import { AccessTokenService } from './modules/access-tokens/access-token.service';
 import { AccountDeletionService } from './modules/account/account-deletion.service';
 import { AccountService } from './modules/account/account.service';
+import { EmailFlowsService } from './modules/account/email-flows.service';
 import {
-  EmailFlowsService,
   handlePasswordResetRequest,
   PASSWORD_RESET_REQUEST_JOB,
-} from './modules/account/email-flows.service';
+} from './modules/account/email-links';
 import { ExportService } from './modules/account/export.service';
 import { PasswordHasher } from './modules/account/password-hasher';
 import { ActivityService } from './modules/activity/activity.service';

@@ -19,7 +19,7 @@ import {
 } from '../access-tokens/token-options';
 import type { Mail } from '../../infra/mail/mail';
 import { supersedeCodes } from '../../users/one-time-codes';
-import { queueVerificationMail, type CodeTtls } from './email-flows.service';
+import { queueVerificationMail, type CodeTtls } from './email-links';
 import type { PasswordHasher } from './password-hasher';
 
 export interface IssuedToken {
