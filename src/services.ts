@@ -3,6 +3,7 @@ import { Authenticator } from './auth/authenticator';
 import { clientInfo } from './auth/client';
 import { RequestAuth } from './auth/request-auth';
 import { SecurityLog } from './auth/security-log';
+import { RetentionPurge } from './modules/account/retention';
 import type { Requester } from './auth/requester';
 import { bearerToken } from './auth/token';
 import { TokenUsage } from './auth/token-usage';
@@ -55,6 +56,8 @@ export interface Dependencies {
   tokenUsage: TokenUsage;
   authenticator: Authenticator;
   securityLog: SecurityLog;
+  /** The daily purge of activity and dead tokens past their retention. */
+  retention: RetentionPurge;
   viewerReads: ViewerReads;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
@@ -80,6 +83,8 @@ export async function createDependencies(
   await mail.register();
   const securityLog = new SecurityLog(statements);
   await securityLog.registerPurge(jobs, logger);
+  const retention = new RetentionPurge(statements);
+  await retention.register(jobs, logger);
   // Decides, away from the request, whether a reset mail goes out (no enumeration).
   await jobs.work<{ email: string }>(
     PASSWORD_RESET_REQUEST_JOB,
@@ -109,6 +114,7 @@ export async function createDependencies(
     tokenUsage,
     authenticator: new Authenticator(statements, tokenUsage),
     securityLog,
+    retention,
     viewerReads: new ViewerReads(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),

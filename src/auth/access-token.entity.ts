@@ -13,6 +13,15 @@ export const USER_AGENT_MAX_LENGTH = 200;
  */
 @Entity({ tableName: 'access_tokens' })
 @Index({ name: 'access_tokens_user_active_idx', properties: ['user', 'revokedAt'] })
+// The retention purge finds tokens dead for 90 days by these (src/modules/account/retention.ts).
+@Index({
+  name: 'access_tokens_revoked_at_idx',
+  expression: `create index "access_tokens_revoked_at_idx" on "access_tokens" ("revoked_at") where "revoked_at" is not null`,
+})
+@Index({
+  name: 'access_tokens_expires_at_idx',
+  expression: `create index "access_tokens_expires_at_idx" on "access_tokens" ("expires_at") where "expires_at" is not null`,
+})
 export class AccessToken extends TimestampedEntity<
   'lastUsedAt' | 'revokedAt' | 'expiresAt' | 'scopes' | 'lastUsedIp' | 'lastUsedUserAgent'
 > {

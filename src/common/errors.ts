@@ -250,6 +250,10 @@ export const Errors = {
     badInput(field, `${field}: "${email}" is not a valid email address`),
   tooManyInvites: (field: string, max: number) =>
     badInput(field, `${field} may name at most ${max} addresses at once`),
+  pendingInvitationsLimit: (max: number, pending: number, adding: number): PublicError => ({
+    code: ErrorCode.PLAN_LIMIT_EXCEEDED,
+    message: `An organization can have at most ${max} pending invitations; it has ${pending} and this would add ${adding}. Nothing was sent: revoke some (revokeInvitation) or wait until they are answered or expire.`,
+  }),
 
   // Organizations: roles, members, invitations
   roleForbids: (): PublicError => ({

@@ -6,7 +6,7 @@
  * test/export-stream.test.ts can check that the streamed text is, byte for
  * byte, what this gives of the same data.
  */
-import { SecurityEvent } from '../../src/auth/security-event.entity';
+import { SECURITY_EVENT_RETENTION_DAYS, SecurityEvent } from '../../src/auth/security-event.entity';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ActivityEvent } from '../../src/modules/activity/activity-event.entity';
@@ -22,6 +22,7 @@ import { visibleStatus } from '../../src/modules/organizations/organization.type
 import { findAccount } from '../../src/users/account-lock';
 import { DEFAULT_TIMEZONE } from '../../src/users/user.entity';
 import { isoSeconds } from '../../src/common/time';
+import { activityKeptSince, deadTokensSince } from '../../src/modules/account/retention';
 import { MailOutbox } from '../../src/infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../src/users/one-time-code.entity';
 
@@ -44,9 +45,18 @@ export async function referenceExport(
         { user },
         { populate: ['iv', 'ciphertext', 'authTag'], orderBy: { provider: 'asc' } },
       );
+      // What the export holds follows the retention (retention.ts), whenever the purge last ran.
+      const now = new Date();
+      const deadSince = deadTokensSince(now);
       const tokens = await em.find(
         AccessToken,
-        { user },
+        {
+          user,
+          $and: [
+            { $or: [{ revokedAt: null }, { revokedAt: { $gte: deadSince } }] },
+            { $or: [{ expiresAt: null }, { expiresAt: { $gte: deadSince } }] },
+          ],
+        },
         { orderBy: { createdAt: 'asc', id: 'asc' } },
       );
       const memberships = await em.find(
@@ -64,8 +74,21 @@ export async function referenceExport(
         { email: user.email },
         { populate: ['organization'], orderBy: { createdAt: 'asc' } },
       );
-      const events = await em.find(ActivityEvent, { user }, { orderBy: { recordedAt: 'asc' } });
-      const securityEvents = await em.find(SecurityEvent, { user }, { orderBy: { seq: 'asc' } });
+      const events = await em.find(
+        ActivityEvent,
+        { user, recordedAt: { $gte: activityKeptSince(now) } },
+        { orderBy: { recordedAt: 'asc' } },
+      );
+      const securityEvents = await em.find(
+        SecurityEvent,
+        {
+          user,
+          occurredAt: {
+            $gte: new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * 24 * 3600 * 1000),
+          },
+        },
+        { orderBy: { seq: 'asc' } },
+      );
       const pendingChange = await em.findOne(
         OneTimeCode,
         {
@@ -86,7 +109,6 @@ export async function referenceExport(
         },
       );
       const status = statusOf(onboarding);
-      const now = new Date();
       return {
         formatVersion: EXPORT_FORMAT_VERSION,
         exportedAt: isoSeconds(new Date()),

@@ -1,5 +1,5 @@
 import type { ClientInfo } from '../../auth/client';
-import { SecurityEvent } from '../../auth/security-event.entity';
+import { SECURITY_EVENT_RETENTION_DAYS, SecurityEvent } from '../../auth/security-event.entity';
 import { SecurityLog } from '../../auth/security-log';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -26,6 +26,7 @@ import { AppError, Errors } from '../../common/errors';
 import { jsonChunks, StreamedList } from '../../common/json-stream';
 import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
 import { isoSeconds } from '../../common/time';
+import { activityKeptSince, deadTokensSince } from './retention';
 import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../users/one-time-code.entity';
 
@@ -199,6 +200,8 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
       'revokedAt',
     ])}
                from ${t.table} t where t.${t.column('user')} = $1
+                and (t.${t.column('revokedAt')} is null or t.${t.column('revokedAt')} >= $2)
+                and (t.${t.column('expiresAt')} is null or t.${t.column('expiresAt')} >= $2)
               order by t.${t.column('createdAt')}, t.${t.column('id')}`,
     memberships: `select ${m.selectAs('m', ['id', 'role', 'createdAt'])},
                          ${o.selectAs('o', ['id', 'name', 'createdAt'], 'organization:')}
@@ -215,10 +218,11 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
                 where i.${i.column('email')} = $1
                 order by i.${i.column('createdAt')}, i.${i.column('id')}`,
     events: `select ${e.selectAs('e', ['recordedAt'])} from ${e.table} e
-              where e.${e.column('user')} = $1
+              where e.${e.column('user')} = $1 and e.${e.column('recordedAt')} >= $2
               order by e.${e.column('recordedAt')}, e.${e.column('id')}`,
     securityEvents: `select ${se.selectAs('se', ['id', 'type', 'occurredAt', 'ip', 'userAgent', 'subjectId'])}
                        from ${se.table} se where se.${se.column('user')} = $1
+                        and se.${se.column('occurredAt')} >= $2
                       order by se.${se.column('seq')}`,
     // An email change waiting for its confirmation (at most one is live).
     pendingChange: `select ${c.selectAs('c', ['email', 'createdAt', 'expiresAt'])} from ${c.table} c
@@ -367,8 +371,8 @@ export class ExportService {
     pendingChange: PendingChangeRow | null,
   ): Record<string, unknown> {
     const sql = exportStatements(this.statements);
-    const list = <Row, Item>(text: string, value: unknown, item: (row: Row) => Item) =>
-      new StreamedList<Row, Item>(cursor.batches<Row>(text, [value], EXPORT_BATCH_ROWS), item);
+    const list = <Row, Item>(text: string, values: unknown[], item: (row: Row) => Item) =>
+      new StreamedList<Row, Item>(cursor.batches<Row>(text, values, EXPORT_BATCH_ROWS), item);
     const status = statusOf(onboarding);
     const now = new Date();
     return {
@@ -397,7 +401,7 @@ export class ExportService {
             }
           : null,
       },
-      messages: list(sql.messages, user.id, (message: MessageRow) => ({
+      messages: list(sql.messages, [user.id], (message: MessageRow) => ({
         template: message.template,
         to: message.recipient,
         status: message.status,
@@ -428,7 +432,7 @@ export class ExportService {
           updatedAt: isoSeconds(view.updatedAt),
         };
       }),
-      accessTokens: list(sql.tokens, user.id, (token: TokenRow) => ({
+      accessTokens: list(sql.tokens, [user.id, deadTokensSince(now)], (token: TokenRow) => ({
         id: token.id,
         name: token.name,
         createdAt: iso(token.createdAt),
@@ -439,7 +443,7 @@ export class ExportService {
         scopes: token.scopes,
         revokedAt: optionalIso(token.revokedAt),
       })),
-      organizations: list(sql.memberships, user.id, (row: Record<string, unknown>) => {
+      organizations: list(sql.memberships, [user.id], (row: Record<string, unknown>) => {
         const membership = membershipRow(row);
         return {
           id: membership.organizationId,
@@ -447,7 +451,7 @@ export class ExportService {
           createdAt: iso(membership.organizationCreatedAt),
         };
       }),
-      memberships: list(sql.memberships, user.id, (row: Record<string, unknown>) => {
+      memberships: list(sql.memberships, [user.id], (row: Record<string, unknown>) => {
         const membership = membershipRow(row);
         return {
           id: membership.id,
@@ -458,7 +462,7 @@ export class ExportService {
       }),
       invitations: {
         // The addresses the user typed in; never another member's.
-        sent: list(sql.sent, user.id, (row: Record<string, unknown>) => {
+        sent: list(sql.sent, [user.id], (row: Record<string, unknown>) => {
           const invitation = invitationRow(row);
           return {
             id: invitation.id,
@@ -470,7 +474,7 @@ export class ExportService {
             expiresAt: isoSeconds(invitation.expiresAt),
           };
         }),
-        received: list(sql.received, user.email, (row: Record<string, unknown>) => {
+        received: list(sql.received, [user.email], (row: Record<string, unknown>) => {
           const invitation = invitationRow(row);
           return {
             id: invitation.id,
@@ -485,16 +489,22 @@ export class ExportService {
       },
       activity: {
         lastActiveAt: optionalIso(user.lastActiveAt),
-        events: list(sql.events, user.id, (event: EventRow) => iso(event.recordedAt)),
+        events: list(sql.events, [user.id, activityKeptSince(now)], (event: EventRow) =>
+          iso(event.recordedAt),
+        ),
       },
-      securityEvents: list(sql.securityEvents, user.id, (event: SecurityEventRow) => ({
-        id: event.id,
-        type: event.type,
-        occurredAt: iso(event.occurredAt),
-        ip: event.ip,
-        userAgent: event.userAgent,
-        subjectId: event.subjectId,
-      })),
+      securityEvents: list(
+        sql.securityEvents,
+        [user.id, new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * 24 * 3600 * 1000)],
+        (event: SecurityEventRow) => ({
+          id: event.id,
+          type: event.type,
+          occurredAt: iso(event.occurredAt),
+          ip: event.ip,
+          userAgent: event.userAgent,
+          subjectId: event.subjectId,
+        }),
+      ),
     };
   }
 }

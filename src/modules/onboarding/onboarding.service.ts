@@ -65,6 +65,8 @@ export class OnboardingService {
       user.email,
       'inviteEmails',
     );
+    // Naming addresses to invite counts against the account's invitation limit, as inviteMembers does.
+    if (invites.length > 0) await this.invitations.countRequest(user.id);
     return this.em.transactional(async (em) => {
       const me = await lockAccount(em, user.id);
       me.name = input.fullName.trim();

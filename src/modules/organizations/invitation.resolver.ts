@@ -26,7 +26,7 @@ export class InvitationResolver {
   @RequiresScope(Scope.ACCOUNT_WRITE)
   @Mutation(() => InviteMembersPayloadType, {
     description:
-      'Owners and admins invite people by email (at most 50 at once); each invitation is mailed with an accept link valid 14 days.',
+      'Owners and admins invite people by email (at most 50 at once); each invitation is mailed with an accept link valid 14 days. An organization holds at most 500 pending invitations (beyond: PLAN_LIMIT_EXCEEDED, nothing sent); 20 inviting requests an hour per account, onboarding with inviteEmails included.',
   })
   async inviteMembers(
     @Arg('input', () => InviteMembersInput) input: InviteMembersInput,

@@ -5,6 +5,7 @@ import { isEmail } from 'class-validator';
 import { AppError, Errors } from '../../common/errors';
 import type { LimitName } from '../../config';
 import type { RateLimits } from '../../infra/rate-limits';
+import { accountOwner } from '../../users/account-lock';
 import { normaliseEmail } from '../../users/email';
 import type { UserSnapshot } from '../../users/user-snapshot';
 import type { User } from '../../users/user.entity';
@@ -22,6 +23,15 @@ import { Roles } from './roles';
 export const MAX_INVITES = 50;
 /** viewer.invitations shows at most this many, newest first. */
 export const MAX_RECEIVED = 100;
+/**
+ * At most this many pending, unexpired invitations per organization (every
+ * path that invites: inviteMembers, onboarding). Counted under the
+ * organization's row lock, which every invitation write holds, so racing
+ * requests cannot pass it together. Ten full requests' worth: enough for a
+ * team inviting everyone at once, small enough to bound what one organization
+ * costs (its list, its mails).
+ */
+export const MAX_PENDING_INVITATIONS = 500;
 
 /**
  * Sends an invitation's mail with its accept link, in the caller's
@@ -67,6 +77,16 @@ export class InvitationService {
     return [...distinct];
   }
 
+  /**
+   * Counts one request that may create invitations against the account's
+   * hourly limit (`invitations`), before any transaction: inviteMembers and
+   * onboarding with addresses share it.
+   */
+  async countRequest(actorId: string): Promise<void> {
+    // Owned by the account: a count made while it is being deleted leaves no row behind.
+    await this.limits.consume('invitations', actorId, accountOwner(this.em, actorId));
+  }
+
   async invite(
     actor: User,
     organizationId: string,
@@ -74,7 +94,7 @@ export class InvitationService {
     role: Role,
   ): Promise<InviteResult> {
     const addresses = InvitationService.addressList(emails, actor.email, 'emails');
-    await this.limits.consume('invitations', actor.id);
+    await this.countRequest(actor.id);
     return this.em.transactional(async (em) => {
       const {
         actor: inviter,
@@ -221,9 +241,23 @@ export class InvitationService {
       else invitation.status = 'expired';
     }
     await em.flush();
+    const fresh = addresses.filter((address) => !skipped.has(address));
+    if (fresh.length > 0) {
+      // Under the organization's lock (the caller holds it): no other invitation is being written.
+      const pending = await em.count(Invitation, {
+        organization,
+        status: 'pending',
+        expiresAt: { $gt: now },
+      });
+      if (pending + fresh.length > MAX_PENDING_INVITATIONS) {
+        throw new AppError(
+          Errors.pendingInvitationsLimit(MAX_PENDING_INVITATIONS, pending, fresh.length),
+        );
+      }
+    }
     const invitations: Invitation[] = [];
     const codes = new Map<Invitation, string>();
-    for (const email of addresses.filter((address) => !skipped.has(address))) {
+    for (const email of fresh) {
       const { code, hash } = newInvitationCode();
       const invitation = em.create(Invitation, {
         organization,

@@ -44,7 +44,8 @@ export class Organization extends TimestampedEntity {
 
 @Entity({ tableName: 'memberships' })
 @Unique({ name: 'memberships_organization_user_unique', properties: ['organization', 'user'] })
-@Index({ name: 'memberships_user_idx', properties: ['user'] })
+// A user's memberships, and their keyset pages (viewer.memberships): (user, createdAt, id) in order.
+@Index({ name: 'memberships_user_created_idx', properties: ['user', 'createdAt', 'id'] })
 // Keyset pagination of an organization's members: (organization, createdAt, id) in order.
 @Index({
   name: 'memberships_organization_created_idx',
@@ -72,7 +73,8 @@ export class Membership extends TimestampedEntity {
     'create unique index "invitations_pending_email_unique" on "invitations" ("organization_id", "email") where "status" = \'pending\'',
 })
 @Index({ name: 'invitations_invited_by_idx', properties: ['invitedBy'] })
-@Index({ name: 'invitations_email_idx', properties: ['email'] })
+// Invitations to an address, and their keyset pages (viewer.receivedInvitations), newest first.
+@Index({ name: 'invitations_email_created_idx', properties: ['email', 'createdAt', 'id'] })
 // Keyset pagination of an organization's invitations.
 @Index({
   name: 'invitations_organization_created_idx',

@@ -1,12 +1,10 @@
-import { MaxLength } from 'class-validator';
-import { ArgsType, Args, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { MAX_CURSOR_LENGTH } from '../../common/cursor';
+import { Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Connection } from '../../graphql/connections';
 import type { Context } from '../../graphql/context';
-import { ListSize } from '../../graphql/demand-control';
 import type { InvitationService } from './invitation.service';
 import type { MemberService } from './member.service';
-import { PAGE, type OrganizationService } from './organization.service';
+import type { OrganizationService } from './organization.service';
+import { PAGED, PageArgs } from './organization.inputs';
 import {
   InvitationConnection,
   invitationOf,
@@ -24,31 +22,6 @@ declare module '../../graphql/context' {
     invitations: InvitationService;
   }
 }
-
-@ArgsType()
-class PageArgs {
-  @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' })
-  first?: number | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "The previous page's `pageInfo.endCursor`.",
-  })
-  @MaxLength(MAX_CURSOR_LENGTH)
-  after?: string | null;
-}
-
-/**
- * Demand control: a page holds `first` items, at most PAGE.max; without
- * `first` (or with a variable, unknown when the cost is computed) it counts
- * as the largest page, so the estimate is never below what can run.
- */
-const PAGED = ListSize({
-  assumedSize: PAGE.max,
-  slicingArguments: ['first'],
-  sizedFields: ['edges', 'nodes'],
-  requireOneSlicingArgument: false,
-});
 
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {

@@ -93,6 +93,56 @@ export class OrganizationService {
     );
   }
 
+  /**
+   * A page of the viewer's own memberships, oldest first, each with its
+   * organization: keyset on (user, createdAt, id), whatever their number.
+   */
+  async viewerMemberships(userId: string, page: PageRequest): Promise<ReadPage<Membership>> {
+    const { first, after } = this.pageArgs(page, 'memberships', userId, MEMBERSHIP_ID);
+    const rows = await this.em.find(
+      Membership,
+      { user: userId, ...keyset(after) },
+      {
+        populate: ['organization'],
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        limit: first + 1,
+      },
+    );
+    return this.page(rows, first, 'memberships', userId, () =>
+      this.em.count(Membership, { user: userId }),
+    );
+  }
+
+  /**
+   * A page of the pending, unexpired invitations to the viewer's address
+   * (once verified), newest first: keyset on (email, createdAt, id) read
+   * backwards. The cursor belongs to the viewer, not to the address.
+   */
+  async receivedInvitations(
+    viewer: { id: string; email: string; emailVerified: boolean },
+    page: PageRequest,
+  ): Promise<ReadPage<Invitation>> {
+    const { first, after } = this.pageArgs(page, 'received', viewer.id, INVITATION_ID);
+    if (!viewer.emailVerified) {
+      return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
+    }
+    const open = {
+      email: viewer.email,
+      status: 'pending' as const,
+      expiresAt: { $gt: new Date() },
+    };
+    const rows = await this.em.find(
+      Invitation,
+      { ...open, ...keysetBefore(after) },
+      {
+        populate: ['organization', 'invitedBy'],
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        limit: first + 1,
+      },
+    );
+    return this.page(rows, first, 'received', viewer.id, () => this.em.count(Invitation, open));
+  }
+
   private page<T extends CursorKey>(
     rows: T[],
     first: number,
@@ -135,5 +185,14 @@ function keyset(after: CursorKey | undefined) {
   return {
     createdAt: { $gte: after.createdAt },
     $or: [{ createdAt: { $gt: after.createdAt } }, { id: { $gt: after.id } }],
+  };
+}
+
+/** Rows before the cursor in (createdAt, id) order: the next page of a newest-first list. */
+function keysetBefore(after: CursorKey | undefined) {
+  if (!after) return {};
+  return {
+    createdAt: { $lte: after.createdAt },
+    $or: [{ createdAt: { $lt: after.createdAt } }, { id: { $lt: after.id } }],
   };
 }

@@ -207,6 +207,9 @@ export const OrganizationMemberConnection = connectionType(
 
 export const InvitationConnection = connectionType('Invitation', InvitationType);
 
+/** `viewer.memberships`: the viewer's memberships a page at a time. */
+export const MembershipConnection = connectionType('Membership', MembershipType);
+
 @ObjectType('InviteMembersPayload')
 export class InviteMembersPayloadType {
   @Field(() => [InvitationType], { description: 'The invitations made (and mailed) now.' })

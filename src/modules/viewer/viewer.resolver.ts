@@ -1,4 +1,15 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  Int,
+  Query,
+  Resolver,
+  Root,
+  type ClassType,
+} from 'type-graphql';
+import type { Connection } from '../../graphql/connections';
 import { Scope } from '../../auth/scopes';
 import type { Context } from '../../graphql/context';
 import { RequiresScope } from '../../graphql/scopes';
@@ -17,11 +28,15 @@ import {
 } from '../onboarding/onboarding.types';
 import { progressOf } from '../onboarding/progress';
 import { MAX_RECEIVED } from '../organizations/invitation.service';
+import { PAGED, PageArgs } from '../organizations/organization.inputs';
 import {
+  InvitationConnection,
   invitationOf,
   InvitationType,
+  MembershipConnection,
   membershipOf,
   MembershipType,
+  OrganizationType,
 } from '../organizations/organization.types';
 import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
@@ -147,6 +162,52 @@ export class ViewerResolver {
   })
   async organizations(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<MembershipType[]> {
     return (await viewer.owned(ctx.services.viewerReads)).memberships.map(membershipOf);
+  }
+
+  @PAGED
+  @FieldResolver(() => MembershipConnection.Connection, {
+    description:
+      "The viewer's memberships, oldest first, a page at a time (keyset: the first page costs the same whatever their number). `organizations` lists them all at once.",
+  })
+  async memberships(
+    @Root() viewer: ViewerType,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<MembershipType>> {
+    const read = await ctx.services.organizations.viewerMemberships(viewer.id, page);
+    return MembershipConnection.of({
+      ...read,
+      rows: read.rows.map(({ cursor, node }) => ({
+        cursor,
+        node: {
+          id: node.id,
+          role: node.role,
+          joinedAt: node.createdAt,
+          organization: new OrganizationType(node.organization, node.role),
+        },
+      })),
+    });
+  }
+
+  @PAGED
+  @FieldResolver(() => InvitationConnection.Connection, {
+    description:
+      "Pending, unexpired invitations to the viewer's email once it is verified, newest first, a page at a time (`invitations` shows the newest 100 at once).",
+  })
+  async receivedInvitations(
+    @Root() viewer: ViewerType,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<InvitationType>> {
+    const read = await ctx.services.organizations.receivedInvitations(
+      { id: viewer.id, email: viewer.profile.email, emailVerified: viewer.profile.emailVerified },
+      page,
+    );
+    const now = new Date();
+    return InvitationConnection.of({
+      ...read,
+      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: invitationOf(node, now) })),
+    });
   }
 
   @ListSize({ assumedSize: MAX_RECEIVED })
