@@ -323,7 +323,11 @@ describe('mail configuration', () => {
     // Its own database: the worker's holds mail jobs other files' servers queued and never
     // delivered, which this server would deliver (and log) before the test's own message.
     const server = await startTestServer(
-      { LOG_LEVEL: 'info', JOBS_POLL_INTERVAL_MS: '500', DATABASE_URL: await createScratchDatabase() },
+      {
+        LOG_LEVEL: 'info',
+        JOBS_POLL_INTERVAL_MS: '500',
+        DATABASE_URL: await createScratchDatabase(),
+      },
       { logLines: lines },
     );
     try {
