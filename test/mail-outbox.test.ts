@@ -320,8 +320,14 @@ describe('mail configuration', () => {
 
   it('without SMTP_URL outside production, writes one log line per message with the link', async () => {
     const lines: string[] = [];
+    // Its own database: the worker's holds mail jobs other files' servers queued and never
+    // delivered, which this server would deliver (and log) before the test's own message.
     const server = await startTestServer(
-      { LOG_LEVEL: 'info', JOBS_POLL_INTERVAL_MS: '500' },
+      {
+        LOG_LEVEL: 'info',
+        JOBS_POLL_INTERVAL_MS: '500',
+        DATABASE_URL: await createScratchDatabase(),
+      },
       { logLines: lines },
     );
     try {
