@@ -13,7 +13,7 @@ import { isEmail } from 'class-validator';
 import { Limits } from '../../common/validation';
 import { normaliseEmail } from '../../users/email';
 import { passwordPolicyViolations } from '../../users/password-policy';
-import { consumeCode, issueUserCode, supersedeCodes } from '../../users/one-time-codes';
+import { consumeCode, supersedeCodes } from '../../users/one-time-codes';
 import { User } from '../../users/user.entity';
 import type { AccessTokenService } from '../access-tokens/access-token.service';
 import { tokenOptions } from '../access-tokens/token-options';
@@ -22,6 +22,7 @@ import { accountKey, type IssuedToken } from './account.service';
 import {
   LINK_PATHS,
   PASSWORD_RESET_REQUEST_JOB,
+  queueLinkMail,
   queueVerificationMail,
   type CodeTtls,
 } from './email-links';
@@ -166,16 +167,12 @@ export class EmailFlowsService {
     }
     await this.em.transactional(async (em) => {
       const current = await lockAccount(em, user.id);
-      const code = await issueUserCode(em, current.id, 'email_change', {
-        ttlSeconds: this.ttls.emailChange,
-        email: newEmail,
-      });
-      await this.mail.enqueueMail(em, {
+      await queueLinkMail(em, this.mail, current.id, {
+        purpose: 'email_change',
+        address: newEmail,
         template: 'email_change_confirm',
-        to: newEmail,
-        userId: current.id,
-        link: { path: LINK_PATHS.confirmEmailChange, token: code },
-        deliverWithinSeconds: this.ttls.emailChange,
+        path: LINK_PATHS.confirmEmailChange,
+        ttlSeconds: this.ttls.emailChange,
       });
       await this.mail.enqueueMail(em, {
         template: 'email_change_requested',

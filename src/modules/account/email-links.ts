@@ -7,7 +7,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Mail } from '../../infra/mail/mail';
-import { issueUserCode } from '../../users/one-time-codes';
+import type { MailTemplate } from '../../infra/mail/templates';
+import { issueUserCode, type UserCodePurpose } from '../../users/one-time-codes';
 import { User } from '../../users/user.entity';
 
 /** How long each kind of link lives (CODE_TTL_* in the configuration). */
@@ -27,6 +28,36 @@ export const LINK_PATHS = {
 /** The job that decides, away from the request, whether a reset mail goes out. */
 export const PASSWORD_RESET_REQUEST_JOB = 'password_reset_request';
 
+/**
+ * Issues a one-time code of `purpose` for `address` (superseding the
+ * user's earlier one) and queues the mail carrying its link, both in the
+ * caller's transaction; the mail is not worth delivering once the code expired.
+ */
+export async function queueLinkMail(
+  em: EntityManager,
+  mail: Mail,
+  userId: string,
+  link: {
+    purpose: UserCodePurpose;
+    address: string;
+    template: MailTemplate;
+    path: string;
+    ttlSeconds: number;
+  },
+): Promise<void> {
+  const code = await issueUserCode(em, userId, link.purpose, {
+    ttlSeconds: link.ttlSeconds,
+    email: link.address,
+  });
+  await mail.enqueueMail(em, {
+    template: link.template,
+    to: link.address,
+    userId,
+    link: { path: link.path, token: code },
+    deliverWithinSeconds: link.ttlSeconds,
+  });
+}
+
 /** Queues a verification mail for the user's current address (in the caller's transaction). */
 export async function queueVerificationMail(
   em: EntityManager,
@@ -34,16 +65,12 @@ export async function queueVerificationMail(
   user: { id: string; email: string },
   ttls: CodeTtls,
 ): Promise<void> {
-  const code = await issueUserCode(em, user.id, 'email_verification', {
-    ttlSeconds: ttls.emailVerification,
-    email: user.email,
-  });
-  await mail.enqueueMail(em, {
+  await queueLinkMail(em, mail, user.id, {
+    purpose: 'email_verification',
+    address: user.email,
     template: 'verify_email',
-    to: user.email,
-    userId: user.id,
-    link: { path: LINK_PATHS.verifyEmail, token: code },
-    deliverWithinSeconds: ttls.emailVerification,
+    path: LINK_PATHS.verifyEmail,
+    ttlSeconds: ttls.emailVerification,
   });
 }
 
@@ -61,16 +88,12 @@ export async function handlePasswordResetRequest(
   await em.transactional(async (tx) => {
     const user = await tx.findOne(User, { email });
     if (!user) return;
-    const code = await issueUserCode(tx, user.id, 'password_reset', {
-      ttlSeconds: ttls.passwordReset,
-      email: user.email,
-    });
-    await mail.enqueueMail(tx, {
+    await queueLinkMail(tx, mail, user.id, {
+      purpose: 'password_reset',
+      address: user.email,
       template: 'password_reset',
-      to: user.email,
-      userId: user.id,
-      link: { path: LINK_PATHS.resetPassword, token: code },
-      deliverWithinSeconds: ttls.passwordReset,
+      path: LINK_PATHS.resetPassword,
+      ttlSeconds: ttls.passwordReset,
     });
   });
 }
