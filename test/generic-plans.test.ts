@@ -174,7 +174,7 @@ describe('hot statements under their generic plans, over skewed data', () => {
     expect(session?.userId).toBe(viewer.id);
     await usage.close();
     expect(calls.map((call) => call.name)).toEqual([
-      'account_authenticate_v4',
+      'account_authenticate_v5',
       'account_touch_tokens_v2',
     ]);
     expect(await seqScansOf(calls)).toEqual([]);

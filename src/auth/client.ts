@@ -7,9 +7,9 @@ import { USER_AGENT_MAX_LENGTH } from './access-token.entity';
  */
 export interface ClientInfo {
   /** Truncated: IPv4 to its /24, IPv6 to its /48 (`203.0.113.0/24`, `2001:db8:1::/48`). */
-  ip: string | null;
+  readonly ip: string | null;
   /** Cut to USER_AGENT_MAX_LENGTH characters. */
-  userAgent: string | null;
+  readonly userAgent: string | null;
 }
 
 /** No client: work done outside a request, or an event in a log of someone other than the actor. */
@@ -37,6 +37,32 @@ export function clipUserAgent(userAgent: string | undefined): string | null {
   return clipped.replace(/[\u0000-\u001f\u007f]/g, '') || null;
 }
 
+/**
+ * A request's client, worked out on first read: most requests never record
+ * it (token use is written at most once a minute per token, the security log
+ * only on changes), and parsing the address on every request showed in the
+ * CPU profile of the read paths (about 2 %).
+ */
 export function clientInfo(ip: string, userAgent: string | undefined): ClientInfo {
-  return { ip: truncateAddress(ip), userAgent: clipUserAgent(userAgent) };
+  return new RequestClient(ip, userAgent);
+}
+
+class RequestClient implements ClientInfo {
+  private truncated: string | null | undefined;
+  private clipped: string | null | undefined;
+
+  constructor(
+    private readonly address: string,
+    private readonly agent: string | undefined,
+  ) {}
+
+  get ip(): string | null {
+    if (this.truncated === undefined) this.truncated = truncateAddress(this.address);
+    return this.truncated;
+  }
+
+  get userAgent(): string | null {
+    if (this.clipped === undefined) this.clipped = clipUserAgent(this.agent);
+    return this.clipped;
+  }
 }
