@@ -35,6 +35,7 @@ import {
   InvitationService,
   type InvitationMailer,
 } from './modules/organizations/invitation.service';
+import { MemberPages } from './modules/organizations/member-pages';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { ProfileService } from './modules/profile/profile.service';
@@ -59,6 +60,8 @@ export interface Dependencies {
   /** The daily purge of activity and dead tokens past their retention. */
   retention: RetentionPurge;
   viewerReads: ViewerReads;
+  /** Pages of an organization's members, as plain rows. */
+  memberPages: MemberPages;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
   /** Signs and checks pagination cursors. */
@@ -116,6 +119,7 @@ export async function createDependencies(
     securityLog,
     retention,
     viewerReads: new ViewerReads(statements),
+    memberPages: new MemberPages(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
     cursors: new Cursors(keyRing.derive('pagination-cursors')),
@@ -273,7 +277,10 @@ export class Services implements RequestServices {
   }
 
   get organizations(): OrganizationService {
-    return this.once('organizations', () => new OrganizationService(this.em, this.deps.cursors));
+    return this.once(
+      'organizations',
+      () => new OrganizationService(this.em, this.deps.cursors, this.deps.memberPages),
+    );
   }
 
   get members(): MemberService {

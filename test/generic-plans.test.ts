@@ -3,6 +3,7 @@ import { Authenticator } from '../src/auth/authenticator';
 import { TokenUsage } from '../src/auth/token-usage';
 import type { Log } from '../src/infra/logger';
 import { ActivityService } from '../src/modules/activity/activity.service';
+import { MemberPages } from '../src/modules/organizations/member-pages';
 import { VisibleUsers } from '../src/modules/users/visible-users';
 import { ViewerReads } from '../src/modules/viewer/viewer-reads';
 import { createScratchDatabase, startTestServer, type TestServer } from './helpers/app';
@@ -193,6 +194,28 @@ describe('hot statements under their generic plans, over skewed data', () => {
       'account_last_active_v1',
     ]);
     expect(await seqScansOf(calls)).toEqual([]);
+  });
+
+  it("an organization's members, first page and after a cursor, read in index order without a sort", async () => {
+    const { statements, calls } = recordingStatements(server);
+    const pages = new MemberPages(statements);
+    // org_seed_1 holds half of all memberships: a sort would read all 10 000.
+    const first = await pages.read('org_seed_1', 21);
+    expect(first).toHaveLength(21);
+    const next = await pages.read('org_seed_1', 21, first[20]);
+    expect(next[0]!.id > first[20]!.id || next[0]!.createdAt > first[20]!.createdAt).toBe(true);
+    expect(next.map((m) => m.id)).not.toContain(first[20]!.id);
+    expect(next[0]!.user).toMatchObject({ id: expect.stringMatching(/^usr_seed_/) });
+    expect(calls.map((call) => call.name)).toEqual([
+      'organization_members_first_v1',
+      'organization_members_after_v1',
+    ]);
+    expect(await seqScansOf(calls)).toEqual([]);
+    for (const call of calls) {
+      const nodes = await genericPlan(call);
+      expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
+      expect(JSON.stringify(nodes)).toContain('memberships_organization_created_idx');
+    }
   });
 
   it('the visible-users check (federation) reads by index', async () => {

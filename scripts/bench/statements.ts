@@ -39,6 +39,7 @@ import { AccessToken } from '../../src/auth/access-token.entity';
 import type { RateLimits } from '../../src/infra/rate-limits';
 import { OnboardingService } from '../../src/modules/onboarding/onboarding.service';
 import { InvitationService } from '../../src/modules/organizations/invitation.service';
+import { MemberPages } from '../../src/modules/organizations/member-pages';
 import { OrganizationService } from '../../src/modules/organizations/organization.service';
 import { ProfileService } from '../../src/modules/profile/profile.service';
 import { LockMode } from '@mikro-orm/core';
@@ -139,7 +140,11 @@ async function iteration(
     inviteEmails: [`a${n}@example.com`, `b${n}@example.com`],
   });
   if (done.organization) {
-    const organizations = new OrganizationService(fork(), new Cursors(randomBytes(32)));
+    const organizations = new OrganizationService(
+      fork(),
+      new Cursors(randomBytes(32)),
+      new MemberPages(statements),
+    );
     await Promise.all([
       organizations.members(done.organization.id, {}),
       organizations.memberCount(done.organization.id),

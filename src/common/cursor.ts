@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Opaque cursors of keyset pagination: which list (`list`, and the `scope`
@@ -19,7 +19,15 @@ export const MAX_CURSOR_LENGTH = 200;
 const TAG_BYTES = 16;
 
 export class Cursors {
-  constructor(private readonly key: Buffer) {}
+  /**
+   * A KeyObject made once: `createHmac` given a Buffer prepares a key object
+   * on every call, which was two thirds of signing a page's cursors.
+   */
+  private readonly key: KeyObject;
+
+  constructor(key: Buffer) {
+    this.key = createSecretKey(key);
+  }
 
   encode(list: string, scope: string, key: CursorKey): string {
     const payload = Buffer.from(JSON.stringify([list, scope, key.createdAt.getTime(), key.id]));

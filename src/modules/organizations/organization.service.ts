@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { CursorKey, Cursors } from '../../common/cursor';
 import { AppError, Errors } from '../../common/errors';
+import type { MemberPages, MemberRow } from './member-pages';
 import { Invitation, Membership, type Role } from './organization.entity';
 import { Roles } from './roles';
 
@@ -38,6 +39,7 @@ export class OrganizationService {
   constructor(
     private readonly em: EntityManager,
     private readonly cursors: Cursors,
+    private readonly memberPages: MemberPages,
   ) {
     // Counted on the (organization, created_at, id) index, one organization at a time:
     // an index-only count, whatever the other organizations hold.
@@ -52,18 +54,10 @@ export class OrganizationService {
     return this.memberCounts.load(organizationId);
   }
 
-  /** A page of the organization's members, oldest first, each with their user. */
-  async members(organizationId: string, page: PageRequest): Promise<ReadPage<Membership>> {
+  /** A page of the organization's members, oldest first, each with their user (plain rows). */
+  async members(organizationId: string, page: PageRequest): Promise<ReadPage<MemberRow>> {
     const { first, after } = this.pageArgs(page, 'members', organizationId, MEMBERSHIP_ID);
-    const rows = await this.em.find(
-      Membership,
-      { organization: organizationId, ...keyset(after) },
-      {
-        populate: ['user'],
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        limit: first + 1,
-      },
-    );
+    const rows = await this.memberPages.read(organizationId, first + 1, after);
     return this.page(rows, first, 'members', organizationId, () =>
       this.memberCount(organizationId),
     );

@@ -2,13 +2,12 @@ import { EmailAddressResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { connectionType } from '../../graphql/connections';
 import { graphqlEnum } from '../../graphql/enums';
-import type { User } from '../../users/user.entity';
+import type { MemberRow } from './member-pages';
 import {
   INVITATION_STATUSES,
   ROLES,
   type Invitation,
   type InvitationStatus,
-  type Membership,
   type Organization,
   type Role,
 } from './organization.entity';
@@ -187,10 +186,10 @@ export class OrganizationMemberType {
 
 /** A membership with its user loaded, in the organization the viewer sees. */
 export function memberOf(
-  membership: Membership,
+  membership: MemberRow,
   organization: OrganizationType,
 ): OrganizationMemberType {
-  const user: User = membership.user;
+  const { user } = membership;
   return {
     id: membership.id,
     user: { id: user.id, name: user.name, email: user.email, avatarUrl: user.avatarUrl },
