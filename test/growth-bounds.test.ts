@@ -322,6 +322,55 @@ describe('retention: activity 13 months, revoked or expired tokens 90 days', () 
     expect(viewer.data).toEqual({ viewer: { id: user.id } });
   });
 
+  it('a purge deletes one-time codes a week past expiry and sent or failed mail after 30 days, never pending mail', async () => {
+    const user = await signUp(a);
+    const tag = user.id.slice(5);
+    const code = (name: string, expiredAgo: string, used: boolean) =>
+      a.sql(
+        `insert into one_time_codes (id, purpose, user_id, code_hash, created_at, expires_at, used_at)
+         values (?, 'password_reset', ?, decode(md5(random()::text), 'hex'), now() - interval '30 days',
+                 now() - ?::interval, ${used ? "now() - interval '20 days'" : 'null'})`,
+        [`otc_${name}_${tag}`, user.id, expiredAgo],
+      );
+    await code('old', '8 days', true);
+    await code('recent', '6 days', false);
+    const mail = (name: string, status: string, age: string) =>
+      a.sql(
+        `insert into mail_outbox (id, user_id, template, recipient, data, status, created_at)
+         values (?, ?, 'password_reset', 'someone@example.com', '{}', ?, now() - ?::interval)`,
+        [`mail_${name}_${tag}`, user.id, status, age],
+      );
+    await mail('sent31', 'sent', '31 days');
+    await mail('sent29', 'sent', '29 days');
+    await mail('failed31', 'failed', '31 days');
+    await mail('pending60', 'pending', '60 days');
+
+    // The export shows what the retention keeps before the purge runs too.
+    const exported = await a.graphql<{
+      exportData: { messages: { to: string; status: string }[] };
+    }>('mutation { exportData }', {}, user.token);
+    expect(
+      exported
+        .data!.exportData.messages.filter((message) => message.to === 'someone@example.com')
+        .map((message) => message.status)
+        .sort(),
+    ).toEqual(['pending', 'sent']);
+
+    const purged = await a.app.deps.retention.purge();
+    expect(purged.oneTimeCodes).toBeGreaterThanOrEqual(1);
+    expect(purged.mails).toBeGreaterThanOrEqual(2);
+    const codes = await a.sql<{ id: string }>(
+      `select id from one_time_codes where id like ? order by id`,
+      [`otc_%_${tag}`],
+    );
+    expect(codes.map((row) => row.id)).toEqual([`otc_recent_${tag}`]);
+    const mails = await a.sql<{ id: string }>(
+      `select id from mail_outbox where id like ? order by id`,
+      [`mail_%_${tag}`],
+    );
+    expect(mails.map((row) => row.id)).toEqual([`mail_pending60_${tag}`, `mail_sent29_${tag}`]);
+  });
+
   it('runs as a daily job, scheduled once for all instances; a job sent now purges', async () => {
     expect(
       await a.sql('select name, cron, timezone from pgboss.schedule where name = ?', [

@@ -26,7 +26,7 @@ import { AppError, Errors } from '../../common/errors';
 import { jsonChunks, StreamedList } from '../../common/json-stream';
 import { accountOwner, findAccount, lockAccount } from '../../users/account-lock';
 import { isoSeconds } from '../../common/time';
-import { activityKeptSince, deadTokensSince } from './retention';
+import { activityKeptSince, deadTokensSince, mailKeptSince } from './retention';
 import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
 import { OneTimeCode } from '../../users/one-time-code.entity';
 
@@ -232,6 +232,7 @@ function exportStatements(statements: PreparedStatements): ExportStatements {
                      limit 1`,
     messages: `select ${mo.selectAs('mo', ['template', 'recipient', 'status', 'createdAt', 'sentAt'])}
                  from ${mo.table} mo where mo.${mo.column('userId')} = $1
+                  and (mo.${mo.column('status')} = 'pending' or mo.${mo.column('createdAt')} >= $2)
                 order by mo.${mo.column('createdAt')}, mo.${mo.column('id')}`,
   };
   built.set(statements, result);
@@ -401,7 +402,7 @@ export class ExportService {
             }
           : null,
       },
-      messages: list(sql.messages, [user.id], (message: MessageRow) => ({
+      messages: list(sql.messages, [user.id, mailKeptSince(now)], (message: MessageRow) => ({
         template: message.template,
         to: message.recipient,
         status: message.status,

@@ -2,12 +2,18 @@ import { AccessToken } from '../../auth/access-token.entity';
 import type { PreparedStatements } from '../../infra/db/sql';
 import type { Jobs } from '../../infra/jobs/jobs';
 import type { Log } from '../../infra/logger';
+import { MailOutbox } from '../../infra/mail/mail-outbox.entity';
+import { OneTimeCode } from '../../users/one-time-code.entity';
 import { ActivityEvent } from '../activity/activity-event.entity';
 
 /** Recorded activity is kept this long (by `recordedAt`). */
 export const ACTIVITY_RETENTION_MONTHS = 13;
 /** A revoked or expired access token is kept this long after it stopped working. */
 export const DEAD_TOKEN_RETENTION_DAYS = 90;
+/** A one-time code (used, superseded or not) is kept this long after it expired. */
+export const EXPIRED_CODE_RETENTION_DAYS = 7;
+/** A sent or failed message (its recipient, template and outcome) is kept this long. */
+export const MAIL_RETENTION_DAYS = 30;
 
 /** The job that deletes what outlived its retention. */
 export const RETENTION_PURGE_JOB = 'account_retention_purge';
@@ -32,9 +38,16 @@ export function deadTokensSince(now: Date): Date {
   return new Date(now.getTime() - DEAD_TOKEN_RETENTION_DAYS * 24 * 3600 * 1000);
 }
 
+/** Sent or failed mail created before this is past its retention. */
+export function mailKeptSince(now: Date): Date {
+  return new Date(now.getTime() - MAIL_RETENTION_DAYS * 24 * 3600 * 1000);
+}
+
 export interface Purged {
   activityEvents: number;
   accessTokens: number;
+  oneTimeCodes: number;
+  mails: number;
 }
 
 /**
@@ -42,6 +55,9 @@ export interface Purged {
  * a daily job deletes activity older than 13 months and tokens revoked or
  * expired more than 90 days ago; reads that show them (the export) apply the
  * same bounds, so what a user sees never depends on when the job last ran.
+ * The same job deletes one-time codes a week after they expired (no link can
+ * use them any more) and sent or failed mail after 30 days (the outbox keeps
+ * recipients' addresses; pending mail is never purged).
  *
  * Each statement deletes one batch of rows it could lock without waiting
  * (`for update skip locked`), so instances purging at once share the work and
@@ -52,6 +68,9 @@ export class RetentionPurge {
   private readonly activity: Statement;
   private readonly revokedTokens: Statement;
   private readonly expiredTokens: Statement;
+  private readonly expiredCodes: Statement;
+  private readonly sentMail: Statement;
+  private readonly failedMail: Statement;
 
   constructor(private readonly statements: PreparedStatements) {
     const a = statements.columns(ActivityEvent);
@@ -77,6 +96,28 @@ export class RetentionPurge {
       t.column('expiresAt'),
       'make_interval(days => $1::int)',
     );
+    const c = statements.columns(OneTimeCode);
+    this.expiredCodes = batchDelete(
+      'retention_purge_expired_codes_v1',
+      c.table,
+      c.column('id'),
+      c.column('expiresAt'),
+      'make_interval(days => $1::int)',
+    );
+    // One statement per status: each reads a range of the (status, created_at) index in order.
+    const m = statements.columns(MailOutbox);
+    const [sentMail, failedMail] = (['sent', 'failed'] as const).map((status) =>
+      batchDelete(
+        `retention_purge_${status}_mail_v1`,
+        m.table,
+        m.column('id'),
+        m.column('createdAt'),
+        'make_interval(days => $1::int)',
+        `${m.column('status')} = '${status}'`,
+      ),
+    );
+    this.sentMail = sentMail!;
+    this.failedMail = failedMail!;
   }
 
   /** Registers the daily job (04:37 UTC): the schedule fires once across instances. */
@@ -99,6 +140,10 @@ export class RetentionPurge {
       accessTokens:
         (await this.drain(this.revokedTokens, DEAD_TOKEN_RETENTION_DAYS, batchSize)) +
         (await this.drain(this.expiredTokens, DEAD_TOKEN_RETENTION_DAYS, batchSize)),
+      oneTimeCodes: await this.drain(this.expiredCodes, EXPIRED_CODE_RETENTION_DAYS, batchSize),
+      mails:
+        (await this.drain(this.sentMail, MAIL_RETENTION_DAYS, batchSize)) +
+        (await this.drain(this.failedMail, MAIL_RETENTION_DAYS, batchSize)),
     };
   }
 
@@ -134,12 +179,14 @@ function batchDelete(
   id: string,
   time: string,
   retention: string,
+  /** A further condition, a constant of the statement (never a value from outside). */
+  and?: string,
 ): Statement {
   return {
     name,
     text: `delete from ${table} where ${id} = any(array(
              select ${id} from ${table}
-              where ${time} < now() - ${retention}
+              where ${and ? `${and} and ` : ''}${time} < now() - ${retention}
               order by ${time}
               limit $2 for update skip locked))
            returning 1`,
