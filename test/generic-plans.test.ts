@@ -205,7 +205,7 @@ describe('hot statements under their generic plans, over skewed data', () => {
     const next = await pages.read('org_seed_1', 21, first[20]);
     expect(next[0]!.id > first[20]!.id || next[0]!.createdAt > first[20]!.createdAt).toBe(true);
     expect(next.map((m) => m.id)).not.toContain(first[20]!.id);
-    expect(next[0]!.user).toMatchObject({ id: expect.stringMatching(/^usr_seed_/) });
+    expect(next[0]!.user.id).toMatch(/^usr_seed_/);
     expect(calls.map((call) => call.name)).toEqual([
       'organization_members_first_v1',
       'organization_members_after_v1',
