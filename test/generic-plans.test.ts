@@ -43,11 +43,12 @@ const SEED = [
   `insert into organizations (id, name, created_by_id, created_at, updated_at)
      select 'org_seed_' || g, 'Org ' || g, 'usr_seed_' || g, now(), now()
        from generate_series(1, 5000) g`,
-  // One organization holds half of all memberships.
+  // One organization holds half of all memberships (joined at the same
+  // millisecond, as the service writes times: the pages break the tie by id).
   `insert into memberships (id, organization_id, user_id, role, created_at, updated_at)
      select 'mem_seed_' || g,
             case when g <= 10000 then 'org_seed_1' else 'org_seed_' || (g % 4999 + 2) end,
-            'usr_seed_' || g, 'member', now(), now()
+            'usr_seed_' || g, 'member', date_trunc('milliseconds', now()), now()
        from generate_series(1, 20000) g`,
   `insert into api_keys (id, user_id, provider, key_version, iv, ciphertext, auth_tag,
                          created_at, updated_at)
