@@ -35,6 +35,7 @@ import {
   InvitationService,
   type InvitationMailer,
 } from './modules/organizations/invitation.service';
+import { InvitationPages } from './modules/organizations/invitation-pages';
 import { MemberPages } from './modules/organizations/member-pages';
 import { MemberService } from './modules/organizations/member.service';
 import { OrganizationService } from './modules/organizations/organization.service';
@@ -62,6 +63,8 @@ export interface Dependencies {
   viewerReads: ViewerReads;
   /** Pages of an organization's members, as plain rows. */
   memberPages: MemberPages;
+  /** Pages of an organization's invitations, as plain rows. */
+  invitationPages: InvitationPages;
   visibleUsers: VisibleUsers;
   activity: ActivityService;
   /** Signs and checks pagination cursors. */
@@ -120,6 +123,7 @@ export async function createDependencies(
     retention,
     viewerReads: new ViewerReads(statements),
     memberPages: new MemberPages(statements),
+    invitationPages: new InvitationPages(statements),
     visibleUsers: new VisibleUsers(statements),
     activity: new ActivityService(statements),
     cursors: new Cursors(keyRing.derive('pagination-cursors')),
@@ -279,7 +283,13 @@ export class Services implements RequestServices {
   get organizations(): OrganizationService {
     return this.once(
       'organizations',
-      () => new OrganizationService(this.em, this.deps.cursors, this.deps.memberPages),
+      () =>
+        new OrganizationService(
+          this.em,
+          this.deps.cursors,
+          this.deps.memberPages,
+          this.deps.invitationPages,
+        ),
     );
   }
 

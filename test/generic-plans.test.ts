@@ -3,6 +3,7 @@ import { Authenticator } from '../src/auth/authenticator';
 import { TokenUsage } from '../src/auth/token-usage';
 import type { Log } from '../src/infra/logger';
 import { ActivityService } from '../src/modules/activity/activity.service';
+import { InvitationPages } from '../src/modules/organizations/invitation-pages';
 import { MemberPages } from '../src/modules/organizations/member-pages';
 import { VisibleUsers } from '../src/modules/users/visible-users';
 import { ViewerReads } from '../src/modules/viewer/viewer-reads';
@@ -67,7 +68,7 @@ const SEED = [
             case when g % 10 = 0 then null else 'usr_seed_' || (g % 3 + 1) end,
             'invitee' || g || '@example.com', 'member',
             case when g % 2 = 0 then 'pending' else 'expired' end,
-            now() + interval '7 days', now(), now()
+            now() + interval '7 days', date_trunc('milliseconds', now()), now()
        from generate_series(1, 30000) g`,
   // One user holds 20 000 tokens (half revoked), everyone else two.
   `insert into access_tokens (id, user_id, name, token_hash, created_at, updated_at, revoked_at)
@@ -216,6 +217,31 @@ describe('hot statements under their generic plans, over skewed data', () => {
       const nodes = await genericPlan(call);
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
       expect(JSON.stringify(nodes)).toContain('memberships_organization_created_idx');
+    }
+  });
+
+  it("an organization's invitations, first page and after a cursor, read in index order without a sort", async () => {
+    const { statements, calls } = recordingStatements(server);
+    const pages = new InvitationPages(statements);
+    // org_seed_1 holds a third of 30 000 invitations; a tenth of them have no inviter any more.
+    const first = await pages.read('org_seed_1', 21);
+    expect(first).toHaveLength(21);
+    expect(first[0]!.organization).toEqual({ id: 'org_seed_1', name: 'Org 1' });
+    const next = await pages.read('org_seed_1', 21, first[20]);
+    expect(next).toHaveLength(21);
+    expect(next[0]!.id > first[20]!.id).toBe(true);
+    const inviters = [...first, ...next].map((invitation) => invitation.invitedBy?.name ?? null);
+    expect(inviters).toContain('Seed 1');
+    expect(inviters).toContain(null);
+    expect(calls.map((call) => call.name)).toEqual([
+      'organization_invitations_first_v1',
+      'organization_invitations_after_v1',
+    ]);
+    expect(await seqScansOf(calls)).toEqual([]);
+    for (const call of calls) {
+      const nodes = await genericPlan(call);
+      expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
+      expect(JSON.stringify(nodes)).toContain('invitations_organization_created_idx');
     }
   });
 

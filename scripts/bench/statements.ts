@@ -39,6 +39,7 @@ import { AccessToken } from '../../src/auth/access-token.entity';
 import type { RateLimits } from '../../src/infra/rate-limits';
 import { OnboardingService } from '../../src/modules/onboarding/onboarding.service';
 import { InvitationService } from '../../src/modules/organizations/invitation.service';
+import { InvitationPages } from '../../src/modules/organizations/invitation-pages';
 import { MemberPages } from '../../src/modules/organizations/member-pages';
 import { OrganizationService } from '../../src/modules/organizations/organization.service';
 import { ProfileService } from '../../src/modules/profile/profile.service';
@@ -144,6 +145,7 @@ async function iteration(
       fork(),
       new Cursors(randomBytes(32)),
       new MemberPages(statements),
+      new InvitationPages(statements),
     );
     await Promise.all([
       organizations.members(done.organization.id, {}),

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { CursorKey, Cursors } from '../../common/cursor';
 import { AppError, Errors } from '../../common/errors';
+import type { InvitationPages, InvitationRow } from './invitation-pages';
 import type { MemberPages, MemberRow } from './member-pages';
 import { Invitation, Membership, type Role } from './organization.entity';
 import { Roles } from './roles';
@@ -40,6 +41,7 @@ export class OrganizationService {
     private readonly em: EntityManager,
     private readonly cursors: Cursors,
     private readonly memberPages: MemberPages,
+    private readonly invitationPages: InvitationPages,
   ) {
     // Counted on the (organization, created_at, id) index, one organization at a time:
     // an index-only count, whatever the other organizations hold.
@@ -63,25 +65,17 @@ export class OrganizationService {
     );
   }
 
-  /** A page of the organization's invitations, oldest first; empty unless the viewer manages it. */
+  /** A page of the organization's invitations, oldest first (plain rows); empty unless the viewer manages it. */
   async invitations(
     organizationId: string,
     viewerRole: Role,
     page: PageRequest,
-  ): Promise<ReadPage<Invitation>> {
+  ): Promise<ReadPage<InvitationRow>> {
     const { first, after } = this.pageArgs(page, 'invitations', organizationId, INVITATION_ID);
     if (!Roles.manages(viewerRole)) {
       return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
     }
-    const rows = await this.em.find(
-      Invitation,
-      { organization: organizationId, ...keyset(after) },
-      {
-        populate: ['organization', 'invitedBy'],
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        limit: first + 1,
-      },
-    );
+    const rows = await this.invitationPages.read(organizationId, first + 1, after);
     return this.page(rows, first, 'invitations', organizationId, () =>
       this.em.count(Invitation, { organization: organizationId }),
     );

@@ -2,6 +2,7 @@ import { EmailAddressResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { connectionType } from '../../graphql/connections';
 import { graphqlEnum } from '../../graphql/enums';
+import type { InvitationRow } from './invitation-pages';
 import type { MemberRow } from './member-pages';
 import {
   INVITATION_STATUSES,
@@ -65,7 +66,7 @@ export function visibleStatus(
 }
 
 /** An invitation with its organization (and inviter, if any) loaded. */
-export function invitationOf(invitation: Invitation, now = new Date()): InvitationType {
+export function invitationOf(invitation: InvitationRow, now = new Date()): InvitationType {
   return {
     id: invitation.id,
     email: invitation.email,
