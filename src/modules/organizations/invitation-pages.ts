@@ -1,4 +1,5 @@
 import type { CursorKey } from '../../common/cursor';
+import { KeysetPages } from '../../infra/db/keyset-pages';
 import type { PreparedStatements } from '../../infra/db/sql';
 import { User } from '../../users/user.entity';
 import { Invitation, Organization, type InvitationStatus, type Role } from './organization.entity';
@@ -33,46 +34,34 @@ const INVITATION = ['id', 'email', 'role', 'status', 'createdAt', 'expiresAt'] a
 
 /**
  * Pages of an organization's invitations as plain rows, as `MemberPages`
- * reads its members (see there): two named prepared statements on the
- * (organization, created_at, id) index, the organization and the inviter by
- * primary key. The page used MikroORM's `find` with two populates, the most
- * expensive read of the growth table (issue 19).
+ * reads its members (`KeysetPages` on the (organization, created_at, id)
+ * index, the organization and the inviter by primary key). The page used
+ * MikroORM's `find` with two populates, the most expensive read of the growth
+ * table (issue 19).
  */
 export class InvitationPages {
-  private readonly first: { name: string; text: string };
-  private readonly after: { name: string; text: string };
+  private readonly pages: KeysetPages<Row>;
 
-  constructor(private readonly statements: PreparedStatements) {
+  constructor(statements: PreparedStatements) {
     const i = statements.columns(Invitation);
     const o = statements.columns(Organization);
     const u = statements.columns(User);
-    const createdAt = `i.${i.column('createdAt')}`;
-    const id = `i.${i.column('id')}`;
-    const select = `select ${i.selectAs('i', INVITATION)},
-        ${o.selectAs('o', ['id', 'name'], 'organization_')}, u.${u.column('name')} as inviter_name
-      from ${i.table} i
-      join ${o.table} o on o.${o.column('id')} = i.${i.column('organization')}
-      left join ${u.table} u on u.${u.column('id')} = i.${i.column('invitedBy')}
-      where i.${i.column('organization')} = $1`;
-    const order = `order by ${createdAt}, ${id} limit $2`;
-    this.first = { name: 'organization_invitations_first_v1', text: `${select} ${order}` };
-    // `>=` lets the index range start at the cursor; the `or` settles ties on created_at.
-    this.after = {
-      name: 'organization_invitations_after_v1',
-      text: `${select} and ${createdAt} >= $3 and (${createdAt} > $3 or ${id} > $4) ${order}`,
-    };
+    this.pages = new KeysetPages(statements, {
+      name: 'organization_invitations',
+      select: `select ${i.selectAs('i', INVITATION)},
+          ${o.selectAs('o', ['id', 'name'], 'organization_')}, u.${u.column('name')} as inviter_name
+        from ${i.table} i
+        join ${o.table} o on o.${o.column('id')} = i.${i.column('organization')}
+        left join ${u.table} u on u.${u.column('id')} = i.${i.column('invitedBy')}
+       where i.${i.column('organization')} = k.scope`,
+      createdAt: `i.${i.column('createdAt')}`,
+      id: `i.${i.column('id')}`,
+    });
   }
 
   /** Up to `limit` invitations of the organization after `after` (oldest first). */
   async read(organizationId: string, limit: number, after?: CursorKey): Promise<InvitationRow[]> {
-    const rows = after
-      ? await this.statements.query<Row>(this.after.name, this.after.text, [
-          organizationId,
-          limit,
-          after.createdAt,
-          after.id,
-        ])
-      : await this.statements.query<Row>(this.first.name, this.first.text, [organizationId, limit]);
+    const rows = await this.pages.read(organizationId, limit, after);
     return rows.map((row) => ({
       id: row.id,
       email: row.email,
