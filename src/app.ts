@@ -71,6 +71,7 @@ export async function createApp(config: Config, logger = createLogger(config)): 
     metrics.watch({
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       hashing: () => deps.hasher.load(),
+      mail: () => deps.mail.backlog(),
     });
     deps.rateLimits.onRefused = (limit) => metrics.rateLimited(limit);
     // After the migrations (pg-boss installs its own schema under its own lock).

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MAIL_BACKLOG_WAIT_MS } from '../src/infra/metrics';
 import { randomClientAddress, startTestServer, type TestServer } from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
 import { waitForLockWaiter } from './helpers/locks';
@@ -202,5 +203,30 @@ describe('a frozen database (SIGSTOP), under 20 concurrent clients', () => {
     );
     expect(after.status).toBe(200);
     expect(after.data?.viewer.profile.jobTitle).toBeNull();
+  });
+
+  it('answers a metrics scrape while frozen, without the outbox series, and with them again after', async () => {
+    const port = await server.app.metrics.listen('127.0.0.1', 0);
+    const scrape = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    expect(await scrape()).toMatch(/^mail_outbox_oldest_pending_seconds \d/m);
+    await postgres.freeze();
+    try {
+      const started = Date.now();
+      const text = await scrape();
+      const ms = Date.now() - started;
+      expect(text).toMatch(/^mail_outbox_oldest_pending_seconds nan$/im);
+      expect(text).not.toMatch(/^mail_outbox_messages\{/m);
+      expect(text).toMatch(/^db_pool_connections\{/m);
+      expect(ms).toBeLessThan(MAIL_BACKLOG_WAIT_MS + SLACK_MS);
+    } finally {
+      await postgres.thaw();
+    }
+    const text = await scrape();
+    expect(text).toMatch(/^mail_outbox_messages\{status="pending"\} \d+$/m);
+    expect(text).toMatch(/^mail_outbox_oldest_pending_seconds \d/m);
   });
 });

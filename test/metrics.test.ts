@@ -77,6 +77,44 @@ const graphql = (body: Record<string, unknown>, token?: string, base = server.ur
     body: JSON.stringify(body),
   });
 
+describe('the mail outbox, read when scraped', () => {
+  it('counts pending and failed messages and ages the oldest pending one', async () => {
+    const db = new pg.Client({ connectionString: workerDatabaseUrl() });
+    await db.connect();
+    const insert = (id: string, status: string, age: string) =>
+      db.query(
+        `insert into mail_outbox (id, template, recipient, data, status, attempts, created_at)
+         values ($1, 'verify_email', 'stuck@example.com', '{}', $2, 0, now() - $3::interval)`,
+        [id, status, age],
+      );
+    try {
+      const before = await scrape();
+      expect(before.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(0);
+      expect(before.get('mail_outbox_oldest_pending_seconds{}')).toBeLessThan(3600);
+      // A message whose job was lost an hour ago, a newer one, and one given up on.
+      await insert('mo_metrics_stuck', 'pending', '1 hour');
+      await insert('mo_metrics_newer', 'pending', '5 minutes');
+      await insert('mo_metrics_failed', 'failed', '1 day');
+      const stuck = await scrape();
+      expect(stuck.get(key('mail_outbox_messages', { status: 'pending' }))).toBeGreaterThanOrEqual(
+        2,
+      );
+      expect(stuck.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(1);
+      const age = stuck.get('mail_outbox_oldest_pending_seconds{}') ?? 0;
+      expect(age).toBeGreaterThanOrEqual(3600);
+      expect(age).toBeLessThan(3600 + 600);
+      // Delivered or dropped: the backlog is back where it was.
+      await db.query(`delete from mail_outbox where id like 'mo_metrics_%'`);
+      const after = await scrape();
+      expect(after.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(0);
+      expect(after.get('mail_outbox_oldest_pending_seconds{}')).toBeLessThan(3600);
+    } finally {
+      await db.query(`delete from mail_outbox where id like 'mo_metrics_%'`).catch(() => undefined);
+      await db.end();
+    }
+  });
+});
+
 describe('the metrics listener', () => {
   it('serves only GET /metrics, and the public port serves no metrics', async () => {
     expect((await fetch(metricsUrl.replace('/metrics', '/'))).status).toBe(404);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
+import type { MailBacklog } from './mail/mail';
 
 /**
  * Prometheus metrics (prom-client), on a listener of their own
@@ -77,6 +78,9 @@ export interface RequestObservation {
   succeeded?: boolean;
 }
 
+/** How long a scrape waits for the mail outbox's counts. */
+export const MAIL_BACKLOG_WAIT_MS = 2000;
+
 export class Metrics {
   readonly registry = new client.Registry();
   private readonly operations: OperationLabels;
@@ -87,6 +91,9 @@ export class Metrics {
   private readonly refusals: client.Counter<'limit'>;
   private pool: (() => PoolCounts) | undefined;
   private hashing: (() => HashingLoad) | undefined;
+  private mail: (() => Promise<MailBacklog>) | undefined;
+  /** The outbox read of the scrape in progress, shared by the gauges that show it. */
+  private mailRead: Promise<MailBacklog | undefined> | undefined;
   private listener: http.Server | undefined;
 
   constructor(options: MetricsOptions) {
@@ -160,12 +167,62 @@ export class Metrics {
         this.set({ state: 'running' }, load.running);
       },
     });
+    const mail = () => this.mailBacklog();
+    new client.Gauge({
+      name: 'mail_outbox_messages',
+      help: 'Messages of the mail outbox waiting for delivery (pending) and given up on in the last 30 days (failed)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        this.reset();
+        const backlog = await mail();
+        if (!backlog) return;
+        this.set({ status: 'pending' }, backlog.pending);
+        this.set({ status: 'failed' }, backlog.failed);
+      },
+    });
+    new client.Gauge({
+      name: 'mail_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest message waiting for delivery (0: none waits; NaN: the outbox could not be read)',
+      registers,
+      async collect() {
+        const backlog = await mail();
+        this.set(backlog ? backlog.oldestPendingSeconds : Number.NaN);
+      },
+    });
   }
 
-  /** Where the pool and the password hasher are read from at each scrape. */
-  watch(sources: { pool?: () => PoolCounts; hashing?: () => HashingLoad }): void {
+  /** Where the pool, the password hasher and the mail outbox are read from at each scrape. */
+  watch(sources: {
+    pool?: () => PoolCounts;
+    hashing?: () => HashingLoad;
+    mail?: () => Promise<MailBacklog>;
+  }): void {
     this.pool = sources.pool ?? this.pool;
     this.hashing = sources.hashing ?? this.hashing;
+    this.mail = sources.mail ?? this.mail;
+  }
+
+  /**
+   * The outbox, read once per scrape (the gauges that show it collect at
+   * the same time and share the read) and given at most
+   * `MAIL_BACKLOG_WAIT_MS`: a database that does not answer leaves the mail
+   * series out of that scrape, never holds the scrape.
+   */
+  private mailBacklog(): Promise<MailBacklog | undefined> {
+    const read = this.mail;
+    if (!read) return Promise.resolve(undefined);
+    this.mailRead ??= new Promise<MailBacklog | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), MAIL_BACKLOG_WAIT_MS);
+      read().then(
+        (backlog) => resolve(backlog),
+        () => resolve(undefined),
+      );
+      timer.unref();
+    }).finally(() => {
+      this.mailRead = undefined;
+    });
+    return this.mailRead;
   }
 
   /** One answered HTTP request. */

@@ -45,6 +45,14 @@ export interface MailRequest {
   deliverWithinSeconds?: number;
 }
 
+/** The outbox as the metrics read it. */
+export interface MailBacklog {
+  pending: number;
+  failed: number;
+  /** Age of the oldest pending message (0 when none waits). */
+  oldestPendingSeconds: number;
+}
+
 export class Mail {
   private readonly log: Logger;
   private readonly messageIdHost: string;
@@ -128,6 +136,28 @@ export class Mail {
       pending.map((row) => row.jobId as string),
     );
     return em.nativeDelete(MailOutbox, { userId });
+  }
+
+  /**
+   * What waits and what failed, for the metrics (`mail_outbox_*`): three
+   * small reads on the (status, created_at) index. Failed rows are kept 30
+   * days (`account_retention_purge`), so `failed` counts that window.
+   */
+  async backlog(): Promise<MailBacklog> {
+    const em = this.orm.em.fork();
+    const pending = await em.count(MailOutbox, { status: 'pending' });
+    const failed = await em.count(MailOutbox, { status: 'failed' });
+    const oldest = pending
+      ? await em.findOne(
+          MailOutbox,
+          { status: 'pending' },
+          { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] },
+        )
+      : null;
+    const oldestPendingSeconds = oldest
+      ? Math.max(0, (Date.now() - oldest.createdAt.getTime()) / 1000)
+      : 0;
+    return { pending, failed, oldestPendingSeconds };
   }
 
   /**
