@@ -87,27 +87,34 @@ describe('the mail outbox, read when scraped', () => {
          values ($1, 'verify_email', 'stuck@example.com', '{}', $2, 0, now() - $3::interval)`,
         [id, status, age],
       );
+    // Other suites of this worker share the database and leave messages of
+    // their own (one 60 days old, say): what is asserted is what these rows
+    // change. Nothing here is older than a century.
+    const century = 100 * 365.25 * 24 * 3600;
+    const failed = (samples: Samples) =>
+      samples.get(key('mail_outbox_messages', { status: 'failed' })) ?? Number.NaN;
+    const pending = (samples: Samples) =>
+      samples.get(key('mail_outbox_messages', { status: 'pending' })) ?? Number.NaN;
+    const oldest = (samples: Samples) =>
+      samples.get('mail_outbox_oldest_pending_seconds{}') ?? Number.NaN;
     try {
       const before = await scrape();
-      expect(before.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(0);
-      expect(before.get('mail_outbox_oldest_pending_seconds{}')).toBeLessThan(3600);
-      // A message whose job was lost an hour ago, a newer one, and one given up on.
-      await insert('mo_metrics_stuck', 'pending', '1 hour');
+      expect(oldest(before)).toBeLessThan(century);
+      // A message whose job was lost long ago, a newer one, and one given up on.
+      await insert('mo_metrics_stuck', 'pending', '100 years');
       await insert('mo_metrics_newer', 'pending', '5 minutes');
       await insert('mo_metrics_failed', 'failed', '1 day');
       const stuck = await scrape();
-      expect(stuck.get(key('mail_outbox_messages', { status: 'pending' }))).toBeGreaterThanOrEqual(
-        2,
-      );
-      expect(stuck.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(1);
-      const age = stuck.get('mail_outbox_oldest_pending_seconds{}') ?? 0;
-      expect(age).toBeGreaterThanOrEqual(3600);
-      expect(age).toBeLessThan(3600 + 600);
+      expect(failed(stuck) - failed(before)).toBe(1);
+      expect(pending(stuck)).toBeGreaterThanOrEqual(2);
+      expect(oldest(stuck)).toBeGreaterThanOrEqual(century);
+      expect(oldest(stuck)).toBeLessThan(century + 600);
       // Delivered or dropped: the backlog is back where it was.
       await db.query(`delete from mail_outbox where id like 'mo_metrics_%'`);
       const after = await scrape();
-      expect(after.get(key('mail_outbox_messages', { status: 'failed' }))).toBe(0);
-      expect(after.get('mail_outbox_oldest_pending_seconds{}')).toBeLessThan(3600);
+      expect(failed(after)).toBe(failed(before));
+      expect(pending(stuck) - pending(after)).toBeGreaterThanOrEqual(2);
+      expect(oldest(after)).toBeLessThan(century);
     } finally {
       await db.query(`delete from mail_outbox where id like 'mo_metrics_%'`).catch(() => undefined);
       await db.end();
