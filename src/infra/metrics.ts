@@ -214,11 +214,13 @@ export class Metrics {
     if (!read) return Promise.resolve(undefined);
     this.mailRead ??= new Promise<MailBacklog | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), MAIL_BACKLOG_WAIT_MS);
-      read().then(
-        (backlog) => resolve(backlog),
-        () => resolve(undefined),
-      );
       timer.unref();
+      read()
+        .then(
+          (backlog) => resolve(backlog),
+          () => resolve(undefined),
+        )
+        .finally(() => clearTimeout(timer));
     }).finally(() => {
       this.mailRead = undefined;
     });
