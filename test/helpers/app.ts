@@ -93,11 +93,15 @@ export async function startTestServer(
     DATABASE_CONNECT_TIMEOUT_MS: TEST_CONNECT_TIMEOUT_MS,
     ...env,
   });
-  // With `logLines`, every line the server logs is collected there.
+  // With `logLines`, every line the server logs is collected there; without,
+  // lines go nowhere (not to a buffered stream on the worker's stdout per
+  // server, which nothing ever closes).
   const lines = options.logLines;
   const app = await createApp(
     config,
-    lines ? createLogger(config, { write: (line: string) => void lines.push(line) }) : undefined,
+    createLogger(config, {
+      write: lines ? (line: string) => void lines.push(line) : () => undefined,
+    }),
   );
   await app.server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.server.address() as AddressInfo;
