@@ -185,3 +185,49 @@ describe('a row lock held elsewhere', () => {
     }
   });
 });
+
+describe('a lock held on a table the data export reads', () => {
+  it('answers the download 503 with Retry-After, not 500, when its lists cannot be read before the first byte', async () => {
+    const server = await startTestServer({ DATABASE_URL: postgres.url });
+    const blocker = new pg.Client({ connectionString: postgres.url });
+    blocker.on('error', () => undefined); // surfaces through its queries
+    try {
+      const user = await signUp(server);
+      await blocker.connect();
+      await blocker.query('begin');
+      // The export's first list (its messages) waits on this; what it reads
+      // before the lists (account, onboarding, keys) does not.
+      await blocker.query('lock table mail_outbox in access exclusive mode');
+      const started = Date.now();
+      const response = await fetch(`${server.url}/api/user/data-export`, {
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'x-forwarded-for': randomClientAddress(),
+        },
+      });
+      const ms = Date.now() - started;
+      const body = (await response.json()) as { error?: { code?: string } };
+      expect([response.status, body.error?.code, response.headers.get('retry-after')]).toEqual([
+        503,
+        'SERVICE_UNAVAILABLE',
+        '5',
+      ]);
+      expect(response.headers.get('content-disposition')).toBeNull();
+      expect(ms).toBeLessThan(STATEMENT_TIMEOUT_MS + SLACK_MS);
+      await blocker.query('rollback');
+      // Served again once the lock is gone: the whole document.
+      const again = await fetch(`${server.url}/api/user/data-export`, {
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'x-forwarded-for': randomClientAddress(),
+        },
+      });
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { profile: { id: string } }).profile.id).toBe(user.id);
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      await blocker.end().catch(() => undefined);
+      await server.close();
+    }
+  });
+});

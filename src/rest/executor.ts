@@ -102,12 +102,16 @@ function downloadHeaders(
 }
 
 /**
- * The body of a download, written as the operation reads it. The status and
- * headers go out with the first chunk, so a failure after that cannot become
- * an error answer: the response is then aborted (the socket destroyed
- * before the chunked body's end), so the client sees a truncated transfer
- * and JSON that does not parse, never a complete-looking body. The failure
- * is logged here, without data; the operation's snapshot is rolled back.
+ * The body of a download, written as the operation reads it. The first chunk
+ * is read before anything is sent: a failure until then (for most accounts
+ * the whole export, which fits in one chunk) rejects `send` and is answered
+ * like any other error (503 with Retry-After for a database that does not
+ * answer). The status and headers go out with the first chunk, so a failure
+ * after that cannot become an error answer: the response is then aborted
+ * (the socket destroyed before the chunked body's end), so the client sees a
+ * truncated transfer and JSON that does not parse, never a complete-looking
+ * body. The failure is logged here, without data; the operation's snapshot
+ * is rolled back.
  */
 function streamedDownload(
   route: CompiledRoute,
@@ -119,10 +123,15 @@ function streamedDownload(
   return {
     async send(chunks) {
       if (!fileName) throw new Error('not a download route');
+      const reading = chunks[Symbol.asyncIterator]();
+      const first = await reading.next();
       let failure: Error | undefined;
       async function* guarded() {
         try {
-          yield* chunks;
+          if (first.done) return;
+          yield first.value;
+          // The rest of the same iteration (a `return` from the stream reaches it).
+          yield* { [Symbol.asyncIterator]: () => reading };
         } catch (error) {
           failure = error instanceof Error ? error : new Error('download failed');
           request.log.error(
@@ -143,7 +152,6 @@ function streamedDownload(
         }
         throw failure ?? error;
       }
-      // A failure before the first byte was answered as an error (500): still a failure.
       if (failure !== undefined) throw failure;
     },
   };
