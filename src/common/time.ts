@@ -2,3 +2,20 @@
 export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * What `work` settles with, or `late` if it has not settled within `ms`
+ * (a rejection within `ms` rejects). The timer is cleared either way; `work`
+ * itself goes on, so it must have a bound or an owner of its own.
+ */
+export async function within<T, L>(work: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<L>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    return await Promise.race([work, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

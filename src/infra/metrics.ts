@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
+import { within } from '../common/time';
 import type { MailBacklog } from './mail/mail';
 
 /**
@@ -212,16 +213,11 @@ export class Metrics {
   private mailBacklog(): Promise<MailBacklog | undefined> {
     const read = this.mail;
     if (!read) return Promise.resolve(undefined);
-    this.mailRead ??= new Promise<MailBacklog | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), MAIL_BACKLOG_WAIT_MS);
-      timer.unref();
-      read()
-        .then(
-          (backlog) => resolve(backlog),
-          () => resolve(undefined),
-        )
-        .finally(() => clearTimeout(timer));
-    }).finally(() => {
+    this.mailRead ??= within(
+      read().catch(() => undefined),
+      MAIL_BACKLOG_WAIT_MS,
+      undefined,
+    ).finally(() => {
       this.mailRead = undefined;
     });
     return this.mailRead;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { within } from '../../common/time';
 import type { Database } from '../db/database';
 import { knownPath, type KnownPath } from './errors';
 
@@ -15,17 +16,12 @@ export function registerHealthRoutes(server: FastifyInstance, database: Database
   );
   server.get('/readyz', async (_request, reply) => {
     void reply.header('cache-control', 'no-store');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
-    });
     const ping = database.orm.em
       .fork()
       .execute('select 1')
       .then(() => true)
       .catch(() => false);
-    const ready = await Promise.race([ping, timeout]);
-    clearTimeout(timer);
+    const ready = await within(ping, READY_TIMEOUT_MS, false);
     if (ready) return reply.send({ status: 'ready' });
     return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
   });

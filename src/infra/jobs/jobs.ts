@@ -22,6 +22,7 @@
  */
 import { PgBoss, type JobWithMetadata, type Queue } from 'pg-boss';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { within } from '../../common/time';
 import { transactionExecutor } from '../db/sql';
 import type { Logger } from '../logger';
 
@@ -205,13 +206,9 @@ export class Jobs {
     }
     this.state = 'stopped';
     const timeout = this.settings.stopTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
     const stopped = this.boss.stop({ graceful: true, timeout, close: true });
-    const bound = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeout + 5_000);
-    });
     try {
-      if ((await Promise.race([stopped, bound])) === 'timeout') {
+      if ((await within(stopped, timeout + 5_000, 'timeout' as const)) === 'timeout') {
         this.log.error({ timeoutMs: timeout }, 'job queue did not stop in time');
       }
     } catch (error) {
@@ -219,8 +216,6 @@ export class Jobs {
         { error: error instanceof Error ? error.name : typeof error },
         'job queue stop failed',
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 
