@@ -198,13 +198,15 @@ describe('a lock held on a table the data export reads', () => {
       // The export's first list (its messages) waits on this; what it reads
       // before the lists (account, onboarding, keys) does not.
       await blocker.query('lock table mail_outbox in access exclusive mode');
+      const download = () =>
+        fetch(`${server.url}/api/user/data-export`, {
+          headers: {
+            authorization: `Bearer ${user.token}`,
+            'x-forwarded-for': randomClientAddress(),
+          },
+        });
       const started = Date.now();
-      const response = await fetch(`${server.url}/api/user/data-export`, {
-        headers: {
-          authorization: `Bearer ${user.token}`,
-          'x-forwarded-for': randomClientAddress(),
-        },
-      });
+      const response = await download();
       const ms = Date.now() - started;
       const body = (await response.json()) as { error?: { code?: string } };
       expect([response.status, body.error?.code, response.headers.get('retry-after')]).toEqual([
@@ -216,12 +218,7 @@ describe('a lock held on a table the data export reads', () => {
       expect(ms).toBeLessThan(STATEMENT_TIMEOUT_MS + SLACK_MS);
       await blocker.query('rollback');
       // Served again once the lock is gone: the whole document.
-      const again = await fetch(`${server.url}/api/user/data-export`, {
-        headers: {
-          authorization: `Bearer ${user.token}`,
-          'x-forwarded-for': randomClientAddress(),
-        },
-      });
+      const again = await download();
       expect(again.status).toBe(200);
       expect(((await again.json()) as { profile: { id: string } }).profile.id).toBe(user.id);
     } finally {
