@@ -126,6 +126,11 @@ interface Scenario {
   signInsPerSecond?: number;
   /** Driven with the token of the user holding `heavyRows` rows of each kind, not the seeded users'. */
   heavy?: boolean;
+  /**
+   * The baseline path it is paired with, when not the profile's (`/profile`):
+   * a path of baseline.ts doing the same work with node:http + pg.
+   */
+  ceiling?: Scenario;
 }
 
 const gql = (query: string) => JSON.stringify({ query });
@@ -151,7 +156,28 @@ const INVITATIONS_QUERY = gql(`{ viewer { organizations { organization { id
 /** The export (SPEC's REST path; whatever the service does behind it is what is measured). */
 const EXPORT_PATH = '/api/user/data-export';
 
+/** The ceilings of the growth study's paths (baseline.ts): the same work, node:http + pg. */
+function ceilings(heavyRows: number): { members: Scenario; export: Scenario } {
+  return {
+    members: {
+      name: `ceiling of the members page: node:http + pg (organization of ${heavyRows})`,
+      target: 'baseline',
+      method: 'GET',
+      path: '/members',
+      heavy: true,
+    },
+    export: {
+      name: `ceiling of the export: node:http + pg (${heavyRows} rows of each kind)`,
+      target: 'baseline',
+      method: 'GET',
+      path: '/export',
+      heavy: true,
+    },
+  };
+}
+
 function scenarios(heavyRows: number): Scenario[] {
+  const ceiling = ceilings(heavyRows);
   return [
     {
       name: 'baseline: node:http + pg, prepared',
@@ -198,6 +224,7 @@ function scenarios(heavyRows: number): Scenario[] {
       path: '/graphql',
       body: MEMBERS_QUERY,
       heavy: true,
+      ceiling: ceiling.members,
     },
     {
       name: 'GraphQL viewer.profile + 2 sign-ins/s',
@@ -213,6 +240,7 @@ function scenarios(heavyRows: number): Scenario[] {
       method: 'GET',
       path: EXPORT_PATH,
       heavy: true,
+      ceiling: ceiling.export,
     },
   ];
 }
@@ -374,6 +402,9 @@ const table = (header: string[], rows: string[][]) =>
 /** A path's medians and ratios, as the table shows them and the goals read them. */
 interface Row {
   name: string;
+  /** A baseline row (the profile's ceiling, or a growth path's): its ratios are 1. */
+  baseline: boolean;
+  pairs: Pair[];
   runs: Measure[];
   rps: number;
   p99Ratio: number;
@@ -381,46 +412,50 @@ interface Row {
   errors: number;
 }
 
+/**
+ * The table's rows: the profile's baseline first (over the pairs of the
+ * paths measured against it), then each path, a growth path's own ceiling
+ * just before it. A path's ratios are taken within each of its pairs, then
+ * the median over rounds.
+ */
 function summarize(scenarioList: readonly Scenario[], pairs: Pair[][]): Row[] {
-  const baselineRuns = pairs.flat().map((pair) => pair.baseline);
-  const rows: Row[] = [
-    {
-      name: scenarioList[0]?.name ?? 'baseline',
-      runs: baselineRuns,
-      rps: 1,
-      p99Ratio: 1,
-      rssRatio: 1,
-      errors: baselineRuns.reduce((sum, m) => sum + m.errors, 0),
-    },
-  ];
-  scenarioList.slice(1).forEach((scenario, s) => {
-    const runs = pairs.map((round) => round[s] as Pair);
+  const [baseline, ...services] = scenarioList;
+  const pairsOf = (s: number) => pairs.map((round) => round[s] as Pair);
+  const row = (name: string, ofPairs: Pair[], asBaseline: boolean): Row => {
+    const runs = ofPairs.map((p) => (asBaseline ? p.baseline : p.measure));
     const ratio = (pick: (m: Measure) => number) =>
-      median(runs.map((p) => pick(p.measure) / pick(p.baseline)));
-    rows.push({
-      name: scenario.name,
-      runs: runs.map((p) => p.measure),
+      asBaseline ? 1 : median(ofPairs.map((p) => pick(p.measure) / pick(p.baseline)));
+    return {
+      name,
+      baseline: asBaseline,
+      pairs: ofPairs,
+      runs,
       rps: ratio((m) => m.rps),
       p99Ratio: ratio((m) => m.p99),
       rssRatio: ratio((m) => m.rssMb),
-      errors: runs.reduce((sum, p) => sum + p.measure.errors, 0),
-    });
+      errors: runs.reduce((sum, m) => sum + m.errors, 0),
+    };
+  };
+  const rows: Row[] = [
+    row(
+      baseline?.name ?? 'baseline',
+      services.flatMap((scenario, s) => (scenario.ceiling ? [] : pairsOf(s))),
+      true,
+    ),
+  ];
+  services.forEach((scenario, s) => {
+    if (scenario.ceiling) rows.push(row(scenario.ceiling.name, pairsOf(s), true));
+    rows.push(row(scenario.name, pairsOf(s), false));
   });
-  return rows;
+  // The profile's baseline has no row when only growth paths ran (`--only`).
+  return rows.filter((r) => r.runs.length > 0);
 }
 
 function report(options: Options, scenarioList: readonly Scenario[], pairs: Pair[][]): string {
-  const rows = summarize(scenarioList, pairs).map((row, r) => {
+  const rows = summarize(scenarioList, pairs).map((row) => {
     const runs = row.runs;
     const ratio = (pick: (m: Measure) => number) =>
-      r === 0
-        ? 1
-        : median(
-            pairs.map((round) => {
-              const pair = round[r - 1] as Pair;
-              return pick(pair.measure) / pick(pair.baseline);
-            }),
-          );
+      row.baseline ? 1 : median(row.pairs.map((pair) => pick(pair.measure) / pick(pair.baseline)));
     const signIns = runs.map((m) => m.signIns).filter((x) => x !== undefined);
     const extra = signIns.length ? ` (sign-ins: ${describeSignIns(signIns)})` : '';
     return [
@@ -451,7 +486,7 @@ function report(options: Options, scenarioList: readonly Scenario[], pairs: Pair
     'errors',
   ];
   return [
-    `${options.rounds} round(s); each path ran ${options.duration} s right after a ${options.duration} s baseline run, at ${options.connections} connections, over ${options.users} users. Medians over rounds; ratios within each pair.`,
+    `${options.rounds} round(s); each path ran ${options.duration} s right after a ${options.duration} s run of its baseline (the profile's, or a growth path's own ceiling, the row above it), at ${options.connections} connections, over ${options.users} users. Medians over rounds; ratios within each pair.`,
     '',
     table(header, rows),
   ].join('\n');
@@ -463,7 +498,8 @@ function report(options: Options, scenarioList: readonly Scenario[], pairs: Pair
  * baseline run just before. Nothing is asserted: times belong to the machine.
  */
 function goals(scenarioList: readonly Scenario[], pairs: Pair[][]): string[] {
-  const rows = summarize(scenarioList, pairs).slice(1);
+  const all = summarize(scenarioList, pairs);
+  const rows = all.filter((row) => !row.baseline);
   const lines: string[] = [];
   const say = (met: boolean, what: string) =>
     lines.push(`- ${met ? 'met    ' : 'NOT MET'}  ${what}`);
@@ -480,15 +516,22 @@ function goals(scenarioList: readonly Scenario[], pairs: Pair[][]): string[] {
         `${name}: req/s ${row.rps.toFixed(2)}× the baseline (goal ≥ ${goal.toFixed(2)})`,
       );
   }
+  // A growth path is measured against its own ceiling (the same work, node:http + pg).
+  const against = (row: Row) =>
+    scenarioList.find((scenario) => scenario.name === row.name)?.ceiling
+      ? 'its ceiling'
+      : 'the baseline';
   for (const row of rows)
-    say(row.p99Ratio <= 2, `${row.name}: p99 ${row.p99Ratio.toFixed(2)}× the baseline (goal ≤ 2)`);
+    say(
+      row.p99Ratio <= 2,
+      `${row.name}: p99 ${row.p99Ratio.toFixed(2)}× ${against(row)} (goal ≤ 2)`,
+    );
   for (const row of rows)
     say(
       row.rssRatio <= 1.8,
-      `${row.name}: peak RSS ${row.rssRatio.toFixed(2)}× the baseline (goal ≤ 1.8)`,
+      `${row.name}: peak RSS ${row.rssRatio.toFixed(2)}× ${against(row)} (goal ≤ 1.8)`,
     );
-  const errors =
-    rows.reduce((sum, row) => sum + row.errors, 0) + summarize(scenarioList, pairs)[0]!.errors;
+  const errors = all.reduce((sum, row) => sum + row.errors, 0);
   say(errors === 0, `errors: ${errors} (goal 0)`);
   return lines;
 }
@@ -771,9 +814,30 @@ async function main(): Promise<void> {
     const run = (scenario: Scenario, seconds = options.duration) =>
       drive(jobOf(scenario, seconds), pids[scenario.target]);
 
+    // Each ceiling answers, and about as much as the path it stands for (one request each).
+    for (const scenario of chosen) {
+      if (!scenario.ceiling) continue;
+      const sizes = await Promise.all(
+        [scenario.ceiling, scenario].map(async (s) => {
+          const response = await fetch(`${urls[s.target]}${s.path}`, {
+            method: s.method,
+            headers: {
+              authorization: `Bearer ${heavyUser.token}`,
+              ...(s.body ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(s.body ? { body: s.body } : {}),
+          });
+          const body = await response.arrayBuffer();
+          if (response.status !== 200) throw new Error(`${s.name} answered ${response.status}`);
+          return body.byteLength;
+        }),
+      );
+      log(`${scenario.name}: ${sizes[1]} bytes; its ceiling: ${sizes[0]} bytes`);
+    }
     log('warming up…');
     for (const scenario of chosen) {
       if (scenario.signInsPerSecond || scenario.path === EXPORT_PATH) continue;
+      if (scenario.ceiling) await run(scenario.ceiling, options.warmup);
       await run(scenario, options.warmup);
     }
     const [baselineScenario, ...services] = chosen as [Scenario, ...Scenario[]];
@@ -791,14 +855,14 @@ async function main(): Promise<void> {
     for (const phase of phases) {
       for (const [index, pairs] of rounds.entries()) {
         for (const scenario of phase) {
-          const baseline = await run(baselineScenario);
+          const baseline = await run(scenario.ceiling ?? baselineScenario);
           const measure = await run(scenario);
           pairs[ordered.indexOf(scenario)] = { baseline, measure };
           // Each pair on its own line (stderr), to see how far the rounds agree.
           log(
             `round ${index + 1}/${options.rounds}: ${scenario.name}: ` +
               `${measure.rps.toFixed(0)} req/s (${(measure.rps / baseline.rps).toFixed(2)}× ` +
-              `the baseline's ${baseline.rps.toFixed(0)}), p99 ${measure.p99} ms ` +
+              `${scenario.ceiling ? 'its ceiling' : 'the baseline'}'s ${baseline.rps.toFixed(0)}), p99 ${measure.p99} ms ` +
               `(${(measure.p99 / baseline.p99).toFixed(2)}×), ${measure.cpuUs.toFixed(0)} µs/req ` +
               `(${(measure.cpuUs / baseline.cpuUs).toFixed(2)}×), RSS ${measure.rssMb.toFixed(0)} MiB, ` +
               `${measure.errors} errors`,
