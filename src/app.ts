@@ -14,7 +14,7 @@ import { entities } from './entities';
 import { openDatabase, type Database } from './infra/db/database';
 import { createApolloServer } from './graphql/apollo';
 import type { Context } from './graphql/context';
-import { operationObserver } from './graphql/plugins';
+import type { OperationObserver } from './graphql/plugins';
 import { databasePool } from './infra/db/sql';
 import { Metrics } from './infra/metrics';
 import { TrustedDocuments } from './graphql/trusted-documents';
@@ -212,10 +212,10 @@ async function createServer(
   // the metrics. The Apollo plugin sees a (shallow) copy of the context,
   // onResponse the request: both hold the request's own logger, the key.
   const outcomes = new WeakMap<object, { operation: string | null; succeeded: boolean }>();
-  const observeOperation = operationObserver((context, operation, codes) => {
+  const observeOperation: OperationObserver = (context, operation, codes) => {
     outcomes.set(context.log, { operation, succeeded: codes.length === 0 });
     metrics.observeGraphQLErrors(codes, operation);
-  });
+  };
   server.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     const outcome = outcomes.get(request.log);
@@ -277,18 +277,33 @@ async function createServer(
     config.persistedQueries.mode === 'safelist'
       ? TrustedDocuments.fromFile(config.persistedQueries.manifestPath)
       : undefined;
-  const apollo = await createApolloServer(config, schema, server, logger, trusted, [
+  const { apollo, hotQueries } = await createApolloServer(
+    config,
+    schema,
+    server,
+    logger,
+    trusted,
     observeOperation,
-  ]);
+  );
+  const apolloHandler = fastifyApolloHandler(apollo, {
+    context: (request) => Promise.resolve(context(request)),
+  });
+  // A query Apollo has already accepted is answered without its pipeline (HotQueries).
+  const graphqlHandler: typeof apolloHandler = hotQueries
+    ? function (request, reply) {
+        const hot = hotQueries.match(request);
+        if (!hot) return apolloHandler.call(this, request, reply);
+        metrics.hotQuery();
+        return hotQueries.answer(hot, context(request), request, reply);
+      }
+    : apolloHandler;
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'HEAD']));
   server.route({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST'],
     // Only trusted documents reach Apollo (the REST face's never come this way).
     ...(trusted ? { preHandler: trusted.preHandler() } : {}),
-    handler: fastifyApolloHandler(apollo, {
-      context: (request) => Promise.resolve(context(request)),
-    }),
+    handler: graphqlHandler,
   });
 
   const routes = registerRestRoutes(server, schema, context, {

@@ -9,43 +9,20 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { ErrorCode, httpStatusOf } from '../common/errors';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
-import { CompiledExecution } from './compiled-execution';
+import { CompiledExecution, interpret } from './compiled-execution';
+import { HotQueries } from './hot-queries';
 import type { Context } from './context';
 import { formatGraphQLError } from './errors';
 import { MAX_TOKENS, oncePerDocument, queryLimits } from './limits';
-import { internalErrorLogger } from './plugins';
+import {
+  httpStatusPlugin,
+  internalErrorLogger,
+  operationObserver,
+  type OperationObserver,
+} from './plugins';
 import { APQ_TTL_SECONDS, boundedApqCache, type TrustedDocuments } from './trusted-documents';
-
-/** These codes set the HTTP status of a GraphQL response (with Retry-After). */
-const STATUS_CODES = [ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED];
-
-/**
- * A GraphQL answer whose errors include SERVICE_UNAVAILABLE or RATE_LIMITED
- * is sent with 503 / 429 and Retry-After, like the REST face, so that clients
- * and load balancers back off instead of reading a partial 200.
- */
-const httpStatusPlugin: ApolloServerPlugin<Context> = {
-  requestDidStart: () =>
-    Promise.resolve({
-      willSendResponse: ({ response }) => {
-        if (response.body.kind !== 'single') return Promise.resolve();
-        const errors = response.body.singleResult.errors ?? [];
-        for (const code of STATUS_CODES) {
-          const error = errors.find((e) => e.extensions?.['code'] === code);
-          if (!error) continue;
-          response.http.status = httpStatusOf(code);
-          const retryAfter = error.extensions?.['retryAfter'];
-          if (typeof retryAfter === 'number')
-            response.http.headers.set('retry-after', String(retryAfter));
-          break;
-        }
-        return Promise.resolve();
-      },
-    }),
-};
 
 /**
  * Apollo Studio. Schema reporting is always off: Apollo Server refuses it on
@@ -72,24 +49,40 @@ function studioPlugins(config: Config): ApolloServerPlugin<Context>[] {
   return [ApolloServerPluginSchemaReportingDisabled(), usage];
 }
 
+export interface GraphQLServer {
+  apollo: ApolloServer<Context>;
+  /** The queries answered without Apollo's pipeline; none while Studio usage reporting is on. */
+  hotQueries: HotQueries | undefined;
+}
+
 export async function createApolloServer(
   config: Config,
   schema: GraphQLSchema,
   server: FastifyInstance,
   logger: Logger,
   trusted: TrustedDocuments | undefined,
-  /** More plugins (the composition side's: metrics). */
-  plugins: readonly ApolloServerPlugin<Context>[] = [],
-): Promise<ApolloServer<Context>> {
+  /** Told of every answer (the composition side's metrics). */
+  observe: OperationObserver,
+): Promise<GraphQLServer> {
   const limits = queryLimits({ production: config.isProduction });
+  // Hot queries executed by graphql-jit: see CompiledExecution.
+  const compiled =
+    config.graphqlCompileOn > 0
+      ? new CompiledExecution(schema, { compileOn: config.graphqlCompileOn })
+      : undefined;
+  // Usage reporting traces requests in Apollo's pipeline: then every request goes through it.
+  const hotQueries =
+    config.apollo?.usageReporting === true
+      ? undefined
+      : new HotQueries({
+          execute: (request) => (compiled ? compiled.execute(request) : interpret(schema, request)),
+          observe,
+        });
   const apollo = new ApolloServer<Context>({
     ...(config.apollo
       ? { apollo: { key: config.apollo.key, graphRef: config.apollo.graphRef } }
       : {}),
-    // The schema, with hot queries executed by graphql-jit: see CompiledExecution.
-    ...(config.graphqlCompileOn > 0
-      ? { gateway: new CompiledExecution(schema, { compileOn: config.graphqlCompileOn }).gateway() }
-      : { schema }),
+    ...(compiled ? { gateway: compiled.gateway() } : { schema }),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.isProduction,
@@ -110,7 +103,8 @@ export async function createApolloServer(
       ...limits.plugins,
       internalErrorLogger,
       httpStatusPlugin,
-      ...plugins,
+      operationObserver(observe),
+      ...(hotQueries ? [hotQueries.plugin()] : []),
       // Answers are per viewer and never cached; without cache hints, no plugin
       // needs Apollo to wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
@@ -124,5 +118,5 @@ export async function createApolloServer(
   server.addHook('onClose', async () => {
     await apollo.stop();
   });
-  return apollo;
+  return { apollo, hotQueries };
 }

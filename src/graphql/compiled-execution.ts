@@ -155,14 +155,7 @@ export class CompiledExecution {
 
   /** graphql-js's interpreter. */
   private interpret(request: ExecutionRequest): Promise<ExecutionResult> | ExecutionResult {
-    const { document, operationName, contextValue, variableValues } = request;
-    return execute({
-      schema: this.schema,
-      document,
-      operationName,
-      contextValue,
-      variableValues,
-    });
+    return interpret(this.schema, request);
   }
 
   private compiledFor(
@@ -191,6 +184,15 @@ export class CompiledExecution {
     }
     return entry.get(name) ?? NOT_COMPILABLE;
   }
+}
+
+/** Runs an operation with graphql-js's interpreter. */
+export function interpret(
+  schema: GraphQLSchema,
+  request: ExecutionRequest,
+): Promise<ExecutionResult> | ExecutionResult {
+  const { document, operationName, contextValue, variableValues } = request;
+  return execute({ schema, document, operationName, contextValue, variableValues });
 }
 
 function compile(

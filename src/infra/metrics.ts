@@ -90,6 +90,7 @@ export class Metrics {
   private readonly duration: client.Histogram<'method' | 'route' | 'operation'>;
   private readonly graphqlErrors: client.Counter<'code' | 'operation'>;
   private readonly refusals: client.Counter<'limit'>;
+  private readonly hotQueries: client.Counter;
   private pool: (() => PoolCounts) | undefined;
   private hashing: (() => HashingLoad) | undefined;
   private mail: (() => Promise<MailBacklog>) | undefined;
@@ -123,6 +124,11 @@ export class Metrics {
       name: 'graphql_errors_total',
       help: 'Errors in GraphQL responses, by extensions.code and operation',
       labelNames: ['code', 'operation'],
+      registers,
+    });
+    this.hotQueries = new client.Counter({
+      name: 'graphql_hot_queries_total',
+      help: "GraphQL requests answered without Apollo Server's request pipeline: queries Apollo had already accepted (src/graphql/hot-queries.ts)",
       registers,
     });
     this.refusals = new client.Counter({
@@ -248,6 +254,11 @@ export class Metrics {
         operation: label,
       });
     }
+  }
+
+  /** A GraphQL request answered by HotQueries. */
+  hotQuery(): void {
+    this.hotQueries.inc();
   }
 
   /** An attempt a rate limit refused. */
