@@ -118,7 +118,12 @@ function parseOptions(argv: string[]): Options {
 
 interface Scenario {
   name: string;
-  target: 'baseline' | 'server';
+  /**
+   * `baseline`: the profile's ceiling; `ceiling`: the growth paths' ceilings,
+   * the same script in a process of its own, so that the heap their large
+   * answers grow is not counted in the profile baseline's RSS.
+   */
+  target: 'baseline' | 'ceiling' | 'server';
   method: 'GET' | 'POST';
   path: string;
   body?: string;
@@ -161,14 +166,14 @@ function ceilings(heavyRows: number): { members: Scenario; export: Scenario } {
   return {
     members: {
       name: `ceiling of the members page: node:http + pg (organization of ${heavyRows})`,
-      target: 'baseline',
+      target: 'ceiling',
       method: 'GET',
       path: '/members',
       heavy: true,
     },
     export: {
       name: `ceiling of the export: node:http + pg (${heavyRows} rows of each kind)`,
-      target: 'baseline',
+      target: 'ceiling',
       method: 'GET',
       path: '/export',
       heavy: true,
@@ -764,7 +769,11 @@ async function main(): Promise<void> {
     const loadTokens = users.slice(0, Math.ceil(users.length / 2)).map((u) => u.token);
     const signInEmails = users.slice(Math.ceil(users.length / 2)).map((u) => u.email);
 
-    const [serverPort, baselinePort] = [await freePort(), await freePort()];
+    const [serverPort, baselinePort, ceilingPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const masterKeys = `bench:${randomBytes(32).toString('base64')}`;
     const startService = () =>
       startProcess(
@@ -793,20 +802,26 @@ async function main(): Promise<void> {
         ],
       );
     let server = startService();
-    const baseline = startProcess('dist/scripts/bench/baseline.js', {
-      PORT: String(baselinePort),
-      DATABASE_URL: pg.url,
-    });
-    children.push(server, baseline);
+    const startBaseline = (port: number) =>
+      startProcess('dist/scripts/bench/baseline.js', { PORT: String(port), DATABASE_URL: pg.url });
+    const baseline = startBaseline(baselinePort);
+    const ceiling = startBaseline(ceilingPort);
+    children.push(server, baseline, ceiling);
     const urls = {
       server: `http://127.0.0.1:${serverPort}`,
       baseline: `http://127.0.0.1:${baselinePort}`,
+      ceiling: `http://127.0.0.1:${ceilingPort}`,
     };
     await Promise.all([
       waitUntilUp(`${urls.server}/healthz`),
       waitUntilUp(`${urls.baseline}/profile`),
+      waitUntilUp(`${urls.ceiling}/profile`),
     ]);
-    const pids = { server: server.pid ?? 0, baseline: baseline.pid ?? 0 };
+    const pids = {
+      server: server.pid ?? 0,
+      baseline: baseline.pid ?? 0,
+      ceiling: ceiling.pid ?? 0,
+    };
 
     const jobOf = (scenario: Scenario, seconds: number): LoadJob => ({
       url: `${urls[scenario.target]}${scenario.path}`,
