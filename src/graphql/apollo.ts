@@ -65,7 +65,7 @@ export async function createApolloServer(
   observe: OperationObserver,
 ): Promise<GraphQLServer> {
   const limits = queryLimits({ production: config.isProduction });
-  // Hot queries executed by graphql-jit: see CompiledExecution.
+  // Queries seen again run compiled by graphql-jit: see CompiledExecution.
   const compiled =
     config.graphqlCompileOn > 0
       ? new CompiledExecution(schema, { compileOn: config.graphqlCompileOn })
