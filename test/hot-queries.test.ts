@@ -1,4 +1,10 @@
-import { randomClientAddress, startTestServer, type TestServer } from './helpers/app';
+import pg from 'pg';
+import {
+  randomClientAddress,
+  startTestServer,
+  workerDatabaseUrl,
+  type TestServer,
+} from './helpers/app';
 import { signUp, type SignedUp } from './helpers/factories';
 import { createOrganization } from './helpers/organizations';
 
@@ -25,8 +31,8 @@ afterAll(async () => {
   await server.close();
 });
 
-async function hotAnswers(): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
+async function hotAnswers(url = metricsUrl): Promise<number> {
+  const text = await (await fetch(url)).text();
   return Number(/^graphql_hot_queries_total (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
@@ -203,5 +209,60 @@ describe('what the hot path leaves to Apollo', () => {
       expect(response.status).toBe(200);
     }
     expect((await hotAnswers()) - before).toBe(0);
+  });
+});
+
+describe('a database that does not answer', () => {
+  let slow: TestServer;
+  let slowMetrics: string;
+  beforeAll(async () => {
+    slow = await startTestServer({ DATABASE_QUERY_TIMEOUT_MS: '1000' });
+    slowMetrics = `http://127.0.0.1:${await slow.app.metrics.listen('127.0.0.1', 0)}/metrics`;
+  });
+  afterAll(async () => {
+    await slow.close();
+  });
+
+  it('gets the same 503 and Retry-After from the hot path as from Apollo', async () => {
+    const send = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${slow.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': randomClientAddress(),
+          ...bearer(user.token),
+        },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: await response.text(),
+      };
+    };
+    const query = '{ viewer { id profile { email } } }';
+    await send({ query }); // learned
+    // Every read of the token waits behind this lock until the query timeout.
+    const locker = new pg.Client({ connectionString: workerDatabaseUrl() });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table access_tokens in access exclusive mode');
+      const before = await hotAnswers(slowMetrics);
+      const hot = await send({ query });
+      const hotCount = (await hotAnswers(slowMetrics)) - before;
+      const apollo = await send({ query, extensions: {} });
+      expect(hotCount).toBe(1);
+      expect(hot).toEqual(apollo);
+      expect(hot.status).toBe(503);
+      expect(hot.retryAfter).toBe('5');
+      const body = JSON.parse(hot.body) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      await locker.query('rollback');
+      await locker.end();
+    }
+    // And once the lock is gone, the same query is answered.
+    expect((await send({ query })).status).toBe(200);
   });
 });
