@@ -294,7 +294,7 @@ async function createServer(
         const hot = hotQueries.match(request);
         if (!hot) return apolloHandler.call(this, request, reply);
         metrics.hotQuery();
-        return hotQueries.answer(hot, context(request), request, reply);
+        return hotQueries.answer(hot, context(request), reply);
       }
     : apolloHandler;
   paths.push(knownPath(GRAPHQL_PATH, ['GET', 'POST', 'HEAD']));

@@ -22,6 +22,12 @@ interface HotQuery {
   resolvedName: string | null;
 }
 
+/** A request the hot path answers: its query, and the content type Apollo would answer it with. */
+export interface HotMatch {
+  query: HotQuery;
+  contentType: string;
+}
+
 export interface HotQueriesOptions {
   /** Runs an operation: the same executor Apollo's gateway runs (compiled or interpreted). */
   execute: (request: ExecutionRequest) => Promise<ExecutionResult> | ExecutionResult;
@@ -132,10 +138,11 @@ export class HotQueries {
   }
 
   /** The learned query this request sends, if it may be answered here. */
-  match(request: FastifyRequest): HotQuery | undefined {
+  match(request: FastifyRequest): HotMatch | undefined {
     if (request.method !== 'POST' || request.headers[TRACE_HEADER] !== undefined) return undefined;
     const accept = request.headers.accept;
-    if (Array.isArray(accept) || !CONTENT_TYPE_FOR_ACCEPT.has(accept)) return undefined;
+    const contentType = Array.isArray(accept) ? undefined : CONTENT_TYPE_FOR_ACCEPT.get(accept);
+    if (contentType === undefined) return undefined;
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
     const fields = body as Record<string, unknown>;
@@ -145,14 +152,14 @@ export class HotQueries {
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
       return undefined;
     if (!isEmpty(variables)) return undefined;
-    return this.known.get(keyOf(query, operationName ?? null));
+    const hot = this.known.get(keyOf(query, operationName ?? null));
+    return hot && { query: hot, contentType };
   }
 
-  /** Runs `hot` for this request and answers it as Apollo would. */
+  /** Runs the matched query and answers it as Apollo would. */
   async answer(
-    hot: HotQuery,
+    { query: hot, contentType }: HotMatch,
     contextValue: Context,
-    request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<string> {
     // Apollo hands resolvers a shallow copy of the context (cloneObject).
@@ -188,9 +195,7 @@ export class HotQueries {
       hot.resolvedName ?? hot.operationName,
       (formatted ?? []).map((error) => error.extensions?.['code']),
     );
-    void reply
-      .header('content-type', CONTENT_TYPE_FOR_ACCEPT.get(request.headers.accept as string))
-      .code(status ?? 200);
+    void reply.header('content-type', contentType).code(status ?? 200);
     return `${JSON.stringify({ errors: formatted, data: result.data, extensions: result.extensions })}\n`;
   }
 
