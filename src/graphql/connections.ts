@@ -10,10 +10,12 @@ export class PageInfoType {
   endCursor!: string | null;
 }
 
-/** One page of a list, as the service reads it. */
-export interface Page<T> {
-  /** Each row with its cursor, in order. */
-  rows: { cursor: string; node: T }[];
+/** One page of a list, as the service reads it: its rows, and how to name each one's place. */
+export interface Page<R> {
+  /** The rows, in order. */
+  rows: readonly R[];
+  /** The cursor after `row` (opaque to clients). */
+  cursorOf: (row: R) => string;
   hasNextPage: boolean;
   /** Counts the whole list; called only when a client asks for `totalCount`. */
   count: () => Promise<number>;
@@ -21,7 +23,7 @@ export interface Page<T> {
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
-  nodes: T[];
+  readonly nodes: T[];
   pageInfo: PageInfoType;
   readonly totalCount: Promise<number>;
 }
@@ -29,11 +31,17 @@ export interface Connection<T> {
 /**
  * `<Name>Connection` and `<Name>Edge` over a node type: edges with cursors,
  * the nodes alone, `pageInfo` and `totalCount` (counted only when asked).
+ * `of(page, toNode)` makes each row's edge in one pass (its cursor and its
+ * node): a page's rows are the largest part of what a list answer
+ * allocates, so they are not wrapped and copied on the way (issue 19).
  */
 export function connectionType<T extends object>(
   name: string,
   node: ClassType<T>,
-): { Connection: ClassType<Connection<T>>; of: (page: Page<T>) => Connection<T> } {
+): {
+  Connection: ClassType<Connection<T>>;
+  of: <R>(page: Page<R>, toNode: (row: R) => T) => Connection<T>;
+} {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field(() => String)
@@ -48,25 +56,36 @@ export function connectionType<T extends object>(
     @Field(() => [Edge])
     edges: Edge[];
 
+    /** Made only when asked for. */
     @Field(() => [node])
-    nodes: T[];
+    get nodes(): T[] {
+      return this.edges.map((edge) => edge.node);
+    }
 
     @Field(() => PageInfoType)
     pageInfo: PageInfoType;
 
-    constructor(private readonly page: Page<T>) {
-      this.edges = page.rows;
-      this.nodes = page.rows.map((row) => row.node);
-      this.pageInfo = {
-        hasNextPage: page.hasNextPage,
-        endCursor: page.rows.at(-1)?.cursor ?? null,
-      };
+    constructor(
+      edges: Edge[],
+      hasNextPage: boolean,
+      private readonly count: () => Promise<number>,
+    ) {
+      this.edges = edges;
+      this.pageInfo = { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null };
     }
 
     @Field(() => Int, { description: 'How many the whole list holds.' })
     get totalCount(): Promise<number> {
-      return this.page.count();
+      return this.count();
     }
   }
-  return { Connection: ConnectionOf, of: (page) => new ConnectionOf(page) };
+  return {
+    Connection: ConnectionOf,
+    of: (page, toNode) =>
+      new ConnectionOf(
+        page.rows.map((row) => ({ cursor: page.cursorOf(row), node: toNode(row) })),
+        page.hasNextPage,
+        page.count,
+      ),
+  };
 }

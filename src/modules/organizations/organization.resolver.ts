@@ -41,11 +41,10 @@ export class OrganizationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<Connection<OrganizationMemberType>> {
-    const read = await ctx.services.organizations.members(organization.id, page);
-    return OrganizationMemberConnection.of({
-      ...read,
-      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: memberOf(node, organization) })),
-    });
+    return OrganizationMemberConnection.of(
+      await ctx.services.organizations.members(organization.id, page),
+      (member) => memberOf(member, organization),
+    );
   }
 
   @PAGED
@@ -64,9 +63,6 @@ export class OrganizationResolver {
       page,
     );
     const now = new Date();
-    return InvitationConnection.of({
-      ...read,
-      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: invitationOf(node, now) })),
-    });
+    return InvitationConnection.of(read, (invitation) => invitationOf(invitation, now));
   }
 }

@@ -15,9 +15,13 @@ export interface PageRequest {
   after?: string | null | undefined;
 }
 
-/** One page read: its rows (one more than asked tells whether there is a next page). */
+/**
+ * One page read: its rows (one more than asked told whether there is a next
+ * page), each one's cursor made only when asked (`cursorOf`).
+ */
 export interface ReadPage<T> {
-  rows: { cursor: string; node: T }[];
+  rows: T[];
+  cursorOf: (row: T) => string;
   hasNextPage: boolean;
   count: () => Promise<number>;
 }
@@ -73,7 +77,9 @@ export class OrganizationService {
   ): Promise<ReadPage<InvitationRow>> {
     const { first, after } = this.pageArgs(page, 'invitations', organizationId, INVITATION_ID);
     if (!Roles.manages(viewerRole)) {
-      return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
+      return this.page<InvitationRow>([], first, 'invitations', organizationId, () =>
+        Promise.resolve(0),
+      );
     }
     const rows = await this.invitationPages.read(organizationId, first + 1, after);
     return this.page(rows, first, 'invitations', organizationId, () =>
@@ -112,7 +118,7 @@ export class OrganizationService {
   ): Promise<ReadPage<Invitation>> {
     const { first, after } = this.pageArgs(page, 'received', viewer.id, INVITATION_ID);
     if (!viewer.emailVerified) {
-      return { rows: [], hasNextPage: false, count: () => Promise.resolve(0) };
+      return this.page<Invitation>([], first, 'received', viewer.id, () => Promise.resolve(0));
     }
     const open = {
       email: viewer.email,
@@ -139,9 +145,8 @@ export class OrganizationService {
     count: () => Promise<number>,
   ): ReadPage<T> {
     return {
-      rows: rows
-        .slice(0, first)
-        .map((node) => ({ cursor: this.cursors.encode(list, scope, node), node })),
+      rows: rows.slice(0, first),
+      cursorOf: (row) => this.cursors.encode(list, scope, row),
       hasNextPage: rows.length > first,
       count,
     };

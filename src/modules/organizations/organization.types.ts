@@ -190,10 +190,9 @@ export function memberOf(
   membership: MemberRow,
   organization: OrganizationType,
 ): OrganizationMemberType {
-  const { user } = membership;
   return {
     id: membership.id,
-    user: { id: user.id, name: user.name, email: user.email, avatarUrl: user.avatarUrl },
+    user: membership.user,
     role: membership.role,
     joinedAt: membership.createdAt,
     organization,

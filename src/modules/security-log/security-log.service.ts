@@ -28,7 +28,7 @@ export class SecurityLogService {
     userId: string,
     first: number = SECURITY_EVENTS_DEFAULT_PAGE,
     after?: string | null,
-  ): Promise<Page<SecurityEventType>> {
+  ): Promise<Page<SecurityEvent>> {
     if (!Number.isInteger(first) || first < 1 || first > SECURITY_EVENTS_MAX_PAGE) {
       throw new AppError(Errors.pageSize(SECURITY_EVENTS_MAX_PAGE));
     }
@@ -39,15 +39,15 @@ export class SecurityLogService {
       { orderBy: { seq: 'desc' }, limit: first + 1 },
     );
     return {
-      rows: rows
-        .slice(0, first)
-        .map((event) => ({ cursor: cursorOf(event.seq), node: view(event) })),
+      rows: rows.slice(0, first),
+      cursorOf: (event) => cursorOf(event.seq),
       hasNextPage: rows.length > first,
       count: () => this.em.count(SecurityEvent, { user: userId }),
     };
   }
 }
 
+/** An event as the API shows it. */
 export function view(event: SecurityEvent): SecurityEventType {
   return {
     id: event.id,

@@ -42,7 +42,7 @@ import { PLAN_LIMITS } from '../plans/plan-limits';
 import { PlanLimitsType } from '../plans/plan.types';
 import { ProfileType } from '../profile/profile.types';
 import { UserType } from '../users/user.types';
-import type { SecurityLogService } from '../security-log/security-log.service';
+import { view, type SecurityLogService } from '../security-log/security-log.service';
 import { SecurityEventConnection } from '../security-log/security-log.types';
 import type { ViewerReads } from './viewer-reads';
 import { ViewerType } from './viewer.types';
@@ -154,6 +154,7 @@ export class ViewerResolver {
   ) {
     return SecurityEventConnection.of(
       await ctx.services.securityEvents.list(viewer.id, first ?? undefined, after),
+      view,
     );
   }
 
@@ -175,18 +176,12 @@ export class ViewerResolver {
     @Ctx() ctx: Context,
   ): Promise<Connection<MembershipType>> {
     const read = await ctx.services.organizations.viewerMemberships(viewer.id, page);
-    return MembershipConnection.of({
-      ...read,
-      rows: read.rows.map(({ cursor, node }) => ({
-        cursor,
-        node: {
-          id: node.id,
-          role: node.role,
-          joinedAt: node.createdAt,
-          organization: new OrganizationType(node.organization, node.role),
-        },
-      })),
-    });
+    return MembershipConnection.of(read, (membership) => ({
+      id: membership.id,
+      role: membership.role,
+      joinedAt: membership.createdAt,
+      organization: new OrganizationType(membership.organization, membership.role),
+    }));
   }
 
   @PAGED
@@ -204,10 +199,7 @@ export class ViewerResolver {
       page,
     );
     const now = new Date();
-    return InvitationConnection.of({
-      ...read,
-      rows: read.rows.map(({ cursor, node }) => ({ cursor, node: invitationOf(node, now) })),
-    });
+    return InvitationConnection.of(read, (invitation) => invitationOf(invitation, now));
   }
 
   @ListSize({ assumedSize: MAX_RECEIVED })
