@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { DateTimeScalar } from './scalars';
 import { subgraphSchemaOf, type ReferenceResolver } from './federation';
 import { refuseUnstorableText } from './storable-text';
 
@@ -20,7 +20,7 @@ export async function schemaOf(
     resolvers,
     authChecker,
     authMode: 'error',
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: true, stopAtFirstError: false },
     emitSchemaFile: false,
   });

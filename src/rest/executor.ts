@@ -309,7 +309,8 @@ function formatAt(value: unknown, path: readonly string[], depth: number): void 
     return;
   }
   const time = parent[key];
-  // graphql-scalars' DateTime serializes to a Date; lists of them are not in the documents.
+  // The DateTime scalar serializes to RFC 3339 text (src/graphql/scalars.ts), a Date before
+  // it did; lists of them are not in the documents.
   if (time instanceof Date || typeof time === 'string') parent[key] = isoSeconds(new Date(time));
 }
 
