@@ -32,8 +32,8 @@ export async function schemaOf(
  * and runs the (empty) middleware chain only to read `root[name]`. graphql-jit
  * inlines the property read of a field without a resolver, but calls
  * through its resolver machinery (promise checks, error paths) for one that
- * has it: on the members' first page that was ten calls per edge, the
- * largest part of what the page cost over its ceiling (issue 19). So a field
+ * has it: on the members' first page that was ten calls per edge, and
+ * marking them took the page from 762 to 471 µs of CPU (issue 19). So a field
  * is marked simple when nothing could run in such a resolver: no
  * `@Authorized` roles, no middleware (the schema has no global ones), the
  * property is read by the name the schema gives it, and it is a plain
