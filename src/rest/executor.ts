@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, type GraphQLSchema } from 'graphql';
 import { AppError, Errors, type PublicError } from '../common/errors';
-import { isoSeconds } from '../common/time';
+import { isoSecondsOf } from '../common/time';
 import type { Context, Download } from '../graphql/context';
 import { isInternal, toPublicError } from '../graphql/errors';
 import { sendError } from '../infra/http/errors';
@@ -309,9 +309,9 @@ function formatAt(value: unknown, path: readonly string[], depth: number): void 
     return;
   }
   const time = parent[key];
-  // The DateTime scalar serializes to RFC 3339 text (src/graphql/scalars.ts), a Date before
-  // it did; lists of them are not in the documents.
-  if (time instanceof Date || typeof time === 'string') parent[key] = isoSeconds(new Date(time));
+  // The DateTime scalar writes `toISOString()` text (src/graphql/scalars.ts); lists of them
+  // are not in the documents.
+  if (typeof time === 'string') parent[key] = isoSecondsOf(time);
 }
 
 function answerOf(route: CompiledRoute, data: unknown): Record<string, unknown> {
