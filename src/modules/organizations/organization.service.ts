@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { CursorKey, Cursors } from '../../common/cursor';
 import { AppError, Errors } from '../../common/errors';
+import type { Page } from '../../graphql/connections';
 import type { InvitationPages, InvitationRow } from './invitation-pages';
 import type { MemberPages, MemberRow } from './member-pages';
 import { Invitation, Membership, type Role } from './organization.entity';
@@ -13,17 +14,6 @@ export const PAGE = { default: 20, max: 100 } as const;
 export interface PageRequest {
   first?: number | null | undefined;
   after?: string | null | undefined;
-}
-
-/**
- * One page read: its rows (one more than asked told whether there is a next
- * page), each one's cursor made only when asked (`cursorOf`).
- */
-export interface ReadPage<T> {
-  rows: T[];
-  cursorOf: (row: T) => string;
-  hasNextPage: boolean;
-  count: () => Promise<number>;
 }
 
 const MEMBERSHIP_ID = /^mem_[0-9A-Za-z]{22}$/;
@@ -61,7 +51,7 @@ export class OrganizationService {
   }
 
   /** A page of the organization's members, oldest first, each with their user (plain rows). */
-  async members(organizationId: string, page: PageRequest): Promise<ReadPage<MemberRow>> {
+  async members(organizationId: string, page: PageRequest): Promise<Page<MemberRow>> {
     const { first, after } = this.pageArgs(page, 'members', organizationId, MEMBERSHIP_ID);
     const rows = await this.memberPages.read(organizationId, first + 1, after);
     return this.page(rows, first, 'members', organizationId, () =>
@@ -74,7 +64,7 @@ export class OrganizationService {
     organizationId: string,
     viewerRole: Role,
     page: PageRequest,
-  ): Promise<ReadPage<InvitationRow>> {
+  ): Promise<Page<InvitationRow>> {
     const { first, after } = this.pageArgs(page, 'invitations', organizationId, INVITATION_ID);
     if (!Roles.manages(viewerRole)) {
       return this.page<InvitationRow>([], first, 'invitations', organizationId, () =>
@@ -91,7 +81,7 @@ export class OrganizationService {
    * A page of the viewer's own memberships, oldest first, each with its
    * organization: keyset on (user, createdAt, id), whatever their number.
    */
-  async viewerMemberships(userId: string, page: PageRequest): Promise<ReadPage<Membership>> {
+  async viewerMemberships(userId: string, page: PageRequest): Promise<Page<Membership>> {
     const { first, after } = this.pageArgs(page, 'memberships', userId, MEMBERSHIP_ID);
     const rows = await this.em.find(
       Membership,
@@ -115,7 +105,7 @@ export class OrganizationService {
   async receivedInvitations(
     viewer: { id: string; email: string; emailVerified: boolean },
     page: PageRequest,
-  ): Promise<ReadPage<Invitation>> {
+  ): Promise<Page<Invitation>> {
     const { first, after } = this.pageArgs(page, 'received', viewer.id, INVITATION_ID);
     if (!viewer.emailVerified) {
       return this.page<Invitation>([], first, 'received', viewer.id, () => Promise.resolve(0));
@@ -143,7 +133,7 @@ export class OrganizationService {
     list: string,
     scope: string,
     count: () => Promise<number>,
-  ): ReadPage<T> {
+  ): Page<T> {
     return {
       rows: rows.slice(0, first),
       cursorOf: (row) => this.cursors.encode(list, scope, row),
